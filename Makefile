@@ -1,0 +1,110 @@
+# leaktrace: eBPF leak tracer.  `make help` lists the targets.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/bin
+MANDIR := $(PREFIX)/share/man/man8
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+VERSION := 0.1.0
+
+OUT := build
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+	  -D_GNU_SOURCE -DLEAKTRACE_VERSION='"$(VERSION)"' \
+	  -I$(OUT) -Ibpf -Iuser
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
+
+LIBS := -lbpf -lelf -ldw -lz
+ifeq ($(STATIC),1)
+# A self-contained binary for production hosts: BPF is embedded in the
+# skeleton, libraries are linked statically.
+LDFLAGS += -static
+LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl
+endif
+
+# Debian packages needed to build, test and run the demo.
+DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
+	libcmocka-dev libcapstone-dev pkg-config make gcc python3 \
+	python3-flask gunicorn cppcheck clang-format util-linux procps \
+	liblzma-dev libbz2-dev libzstd-dev
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+# Everything but main.c is linked into the unit tests as well.
+LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
+
+.PHONY: all clean deps test unit-test integration-test install uninstall \
+	lint bench demo vmlinux help targets
+
+all: leaktrace
+
+help:
+	@echo "make               build ./leaktrace"
+	@echo "make STATIC=1      build a self-contained static binary"
+	@echo "make deps          install the Debian packages needed (idempotent)"
+	@echo "make test          build and run unit and integration tests (root)"
+	@echo "make demo          trace the bundled leaky demo service (root)"
+	@echo "make bench         run the overhead benchmarks (root)"
+	@echo "make lint          clang-format check and cppcheck"
+	@echo "make install       install binary and man page (PREFIX, DESTDIR)"
+	@echo "make vmlinux       regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel"
+
+$(OUT):
+	@mkdir -p $@
+
+$(OUT)/leaktrace.bpf.o: bpf/leaktrace.bpf.c bpf/leaktrace.h $(VMLINUX) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/leaktrace.skel.h: $(OUT)/leaktrace.bpf.o
+	$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
+
+$(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/leaktrace.h $(OUT)/leaktrace.skel.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+leaktrace: $(USER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+vmlinux:
+	@mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "make deps: all Debian packages present" >&2; fi
+
+include tests/tests.mk
+
+install: leaktrace
+	install -D -m 0755 leaktrace $(DESTDIR)$(BINDIR)/leaktrace
+	install -D -m 0644 man/leaktrace.8 $(DESTDIR)$(MANDIR)/leaktrace.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/leaktrace $(DESTDIR)$(MANDIR)/leaktrace.8
+
+LINT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/targets/*.c tests/unit/*.c)
+lint:
+	clang-format --dry-run --Werror $(LINT_SRCS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -I user -I bpf $(wildcard user/*.c)
+
+demo:
+	$(MAKE) deps
+	$(MAKE) all
+	./demo/run-demo.sh
+
+bench: leaktrace
+	./bench/run.sh
+
+clean:
+	rm -rf $(OUT) leaktrace tests/targets/bin tests/unit/bin

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * leaktrace kernel side: uprobes on the allocator entry points and returns,
+ * raw syscall tracepoints for mmap/munmap/mremap/brk.
+ *
+ * Heap blocks are aggregated here, per (process, stack): every allocation
+ * and free updates the outstanding bytes of its stack, so a report only reads
+ * the aggregates. Mapping changes go to user space through one ring buffer,
+ * in order, where an interval map applies partial unmaps and remaps exactly.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leaktrace.h"
+
+#define EEXIST 17
+#define MAX_ERRNO 4095
+
+#define NR_MMAP 9
+#define NR_MUNMAP 11
+#define NR_BRK 12
+#define NR_MREMAP 25
+
+#define PROT_EXEC 0x4
+/* Words above the user stack pointer searched for return addresses. */
+#define SCAN_WORDS 32
+/* Largest distance between two frame pointers we follow. */
+#define MAX_FRAME_SIZE (1 << 20)
+
+const volatile bool system_wide = false;
+const volatile __u32 self_tgid = 0;
+const volatile __u64 min_size = 0;
+const volatile __u64 max_size = ~0ULL;
+const volatile __u64 epoch_ns = 0;
+const volatile __u64 page_size = 4096;
+
+/* Processes traced when not system-wide. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct lt_alloc_key);
+	__type(value, struct lt_alloc_info);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 17);
+	__type(key, struct lt_stat_key);
+	__type(value, struct lt_stat);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u64);
+	__type(value, struct lt_stack);
+} stacks SEC(".maps");
+
+/* An allocator call between its entry and its return. */
+struct pending_call {
+	__u64 ret_slot; /* stack address holding the caller's return address */
+	__u64 size;
+	__u64 arg; /* realloc: old block; posix_memalign: result pointer */
+	__u64 stack_id;
+	__u32 func;
+	__u32 track; /* outermost call whose result we record */
+};
+
+/* A mapping syscall between sys_enter and sys_exit. */
+struct pending_syscall {
+	__u64 nr;
+	__u64 args[3];
+	__u64 stack_id;
+	__u64 old_brk;
+};
+
+struct thread_state {
+	__u32 depth;
+	__u32 pad;
+	struct pending_call calls[LT_MAX_NEST];
+	struct pending_syscall sys;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack);
+} stack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_C_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+static __always_inline void count(enum lt_counter c)
+{
+	__u32 key = c;
+	__u64 *val = bpf_map_lookup_elem(&counters, &key);
+
+	if (val)
+		*val += 1;
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	if (system_wide)
+		return tgid != self_tgid;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline __u32 epoch_of(__u64 ts_ns)
+{
+	return epoch_ns ? ts_ns / epoch_ns : 0;
+}
+
+static __always_inline __u64 page_align(__u64 len)
+{
+	return (len + page_size - 1) & ~(page_size - 1);
+}
+
+/* ---- stacks ---------------------------------------------------------- */
+
+/*
+ * True when the bytes just before addr end in a call instruction, i.e. addr
+ * is a plausible return address. Used to pick return addresses out of
+ * stack words when frame pointers are missing (x86-64 encodings).
+ */
+static __always_inline bool follows_call(__u64 addr)
+{
+	__u8 b[8];
+
+	if (addr < 4096 || bpf_probe_read_user(b, sizeof(b), (void *)(addr - 8)))
+		return false;
+	if (b[3] == 0xe8) /* call rel32 */
+		return true;
+	if (b[2] == 0xff && b[3] == 0x15) /* call *disp32(%rip) */
+		return true;
+	if (b[6] == 0xff && (b[7] & 0xf8) == 0xd0) /* call *%reg */
+		return true;
+	if (b[5] == 0xff && (b[6] & 0xf8) == 0x50) /* call *disp8(%reg) */
+		return true;
+	return false;
+}
+
+static __always_inline __u64 mix64(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/*
+ * Follow frame pointers from fp, appending return addresses to st.
+ * A frame is {saved fp, return address}; saved frame pointers must grow
+ * towards the stack bottom, which stops the walk at garbage.
+ */
+static __always_inline void walk_frames(struct lt_stack *st, __u64 fp)
+{
+	__u64 frame[2];
+
+	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
+		__u32 n = st->len;
+
+		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+			break;
+		if (frame[1] < 4096)
+			break;
+		barrier_var(n);
+		if (n >= LT_MAX_STACK_DEPTH)
+			break;
+		st->ips[n] = frame[1];
+		st->len = n + 1;
+		if (frame[0] <= fp || frame[0] - fp > MAX_FRAME_SIZE)
+			break;
+		fp = frame[0];
+	}
+}
+
+/* Hash the stack in st, store it once, and return its id. */
+static __always_inline __u64 intern_stack(struct lt_stack *st)
+{
+	__u64 h = 0x9e3779b97f4a7c15ULL, check = 0x2545f4914f6cdd1dULL;
+	struct lt_stack *old;
+	__u64 id;
+
+	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
+		if (i >= st->len)
+			break;
+		h = mix64(h ^ st->ips[i]);
+		check = (check ^ st->ips[i]) * 0x100000001b3ULL;
+	}
+	st->check = (__u32)(check ^ (check >> 32)) ^ st->len;
+	id = h | 2; /* never a reserved id */
+
+	old = bpf_map_lookup_elem(&stacks, &id);
+	if (old) {
+		if (old->len != st->len || old->check != st->check)
+			count(LT_C_STACK_COLLISION);
+		return id;
+	}
+	if (bpf_map_update_elem(&stacks, &id, st, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&stacks, &id)) {
+		count(LT_C_STACK_MAP_FULL);
+		return LT_STACK_UNKNOWN;
+	}
+	return id;
+}
+
+static __always_inline struct lt_stack *scratch_stack(void)
+{
+	__u32 zero = 0;
+	struct lt_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
+
+	if (st)
+		st->len = 0;
+	return st;
+}
+
+/*
+ * Stack of an allocator call, taken at its entry: the word at ret_slot is
+ * the return address into the direct caller (right even when the caller
+ * has no frame pointer); the rest follows the caller's frame pointer.
+ */
+static __always_inline __u64 entry_stack(struct pt_regs *regs, __u64 ret_slot)
+{
+	struct lt_stack *st = scratch_stack();
+	__u64 ret;
+
+	if (!st)
+		return LT_STACK_UNKNOWN;
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)ret_slot)) {
+		count(LT_C_STACK_FAILED);
+		return LT_STACK_UNKNOWN;
+	}
+	st->ips[0] = ret;
+	st->len = 1;
+	walk_frames(st, PT_REGS_FP(regs));
+	return intern_stack(st);
+}
+
+/*
+ * Is fp, found at or above sp, the base of a frame-pointer frame? Then
+ * fp+8 holds a return address.
+ */
+static __always_inline bool is_frame_base(__u64 fp, __u64 sp)
+{
+	__u64 ret;
+
+	if (fp <= sp || fp - sp > MAX_FRAME_SIZE)
+		return false;
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)(fp + 8)))
+		return false;
+	return follows_call(ret);
+}
+
+/*
+ * Stack at a syscall made from a libc wrapper. Wrappers such as mmap() keep
+ * no frame, and some (sbrk) reuse %rbp as a scratch register, so search the
+ * words above the stack pointer for return addresses until a frame-pointer
+ * frame is found, then follow frame pointers from there.
+ */
+static __always_inline __u64 syscall_stack(struct pt_regs *regs)
+{
+	struct lt_stack *st = scratch_stack();
+	__u64 words[SCAN_WORDS] = {};
+	__u64 sp = BPF_CORE_READ(regs, sp);
+	__u64 fp = BPF_CORE_READ(regs, bp);
+
+	if (!st)
+		return LT_STACK_UNKNOWN;
+	st->ips[0] = BPF_CORE_READ(regs, ip);
+	st->len = 1;
+	if (!is_frame_base(fp, sp))
+		fp = 0;
+	if (bpf_probe_read_user(words, sizeof(words), (void *)sp))
+		bpf_probe_read_user(words, 8 * 8, (void *)sp);
+
+	for (int i = 0; i < SCAN_WORDS; i++) {
+		__u64 slot = sp + 8 * i, w = words[i];
+		__u32 n = st->len;
+
+		if (fp && slot >= fp)
+			break;
+		if (!fp && w > slot && is_frame_base(w, slot)) {
+			fp = w;
+			continue;
+		}
+		if (n < 8 && follows_call(w)) {
+			st->ips[n & 7] = w;
+			st->len = n + 1;
+		}
+	}
+	if (fp)
+		walk_frames(st, fp);
+	return intern_stack(st);
+}
+
+/* ---- heap accounting ------------------------------------------------- */
+
+static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
+				     __s64 bytes, __s64 blocks)
+{
+	struct lt_stat_key key = {
+		.tgid = tgid,
+		.epoch = epoch_of(ts_ns),
+		.stack_id = stack_id,
+	};
+	struct lt_stat *st = bpf_map_lookup_elem(&stats, &key);
+
+	if (!st) {
+		struct lt_stat zero = {};
+		long err = bpf_map_update_elem(&stats, &key, &zero, BPF_NOEXIST);
+
+		if (err && err != -EEXIST) {
+			count(LT_C_STATS_MAP_FULL);
+			return false;
+		}
+		st = bpf_map_lookup_elem(&stats, &key);
+		if (!st)
+			return false;
+	}
+	__sync_fetch_and_add(&st->bytes, bytes);
+	__sync_fetch_and_add(&st->count, blocks);
+	if (blocks > 0) {
+		__sync_fetch_and_add(&st->total_allocs, 1);
+		__sync_fetch_and_add(&st->total_bytes, bytes);
+	}
+	return true;
+}
+
+static __always_inline void untrack_block(__u32 tgid, __u64 addr)
+{
+	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+	struct lt_alloc_info *found, info;
+
+	found = bpf_map_lookup_elem(&allocs, &key);
+	if (!found) {
+		count(LT_C_FREE_UNKNOWN);
+		return;
+	}
+	info = *found;
+	if (bpf_map_delete_elem(&allocs, &key))
+		return; /* a racing free got it */
+	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size, -1);
+}
+
+static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
+					__u64 stack_id)
+{
+	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+	struct lt_alloc_info info = {
+		.size = size,
+		.stack_id = stack_id,
+		.ts_ns = bpf_ktime_get_ns(),
+	};
+	long err;
+
+	if (size < min_size || size > max_size)
+		return;
+	if (!stat_add(tgid, stack_id, info.ts_ns, size, 1))
+		return;
+	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* The free of the old block was missed: retire it first. */
+		untrack_block(tgid, addr);
+		err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
+	}
+	if (err) {
+		count(LT_C_ALLOC_MAP_FULL);
+		stat_add(tgid, stack_id, info.ts_ns, -(__s64)size, -1);
+	}
+}
+
+/* ---- allocator calls ------------------------------------------------- */
+
+static __always_inline struct thread_state *thread_state(__u32 tid)
+{
+	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+	static const struct thread_state empty;
+
+	if (ts)
+		return ts;
+	bpf_map_update_elem(&threads, &tid, &empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/*
+ * Drop pending calls whose frames are gone (left by longjmp or a lost
+ * return): a live outer call sits at or above the current return slot.
+ */
+static __always_inline void drop_stale_calls(struct thread_state *ts,
+					     __u64 ret_slot)
+{
+	for (int i = 0; i < LT_MAX_NEST; i++) {
+		__u32 d = ts->depth;
+
+		if (d == 0 || d > LT_MAX_NEST)
+			break;
+		if (ts->calls[(d - 1) & (LT_MAX_NEST - 1)].ret_slot >= ret_slot)
+			break;
+		ts->depth = d - 1;
+	}
+}
+
+static __always_inline int enter_call(struct pt_regs *regs, enum lt_func func,
+				      __u64 size, __u64 arg)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ret_slot = PT_REGS_SP(regs);
+	struct pending_call *call;
+	struct thread_state *ts;
+	__u32 d;
+
+	if (!is_target(id >> 32))
+		return 0;
+	ts = thread_state((__u32)id);
+	if (!ts)
+		return 0;
+	drop_stale_calls(ts, ret_slot);
+	d = ts->depth;
+	if (d >= LT_MAX_NEST) {
+		count(LT_C_NEST_OVERFLOW);
+		return 0;
+	}
+	/* Keep the mask: the verifier needs the bound on this register. */
+	barrier_var(d);
+	call = &ts->calls[d & (LT_MAX_NEST - 1)];
+	call->ret_slot = ret_slot;
+	call->size = size;
+	call->arg = arg;
+	call->func = func;
+	/* Calls the allocator makes to itself belong to the outer call. */
+	call->track = d == 0;
+	call->stack_id = LT_STACK_UNKNOWN;
+	if (call->track)
+		call->stack_id = entry_stack(regs, ret_slot);
+	ts->depth = d + 1;
+	return 0;
+}
+
+/* Pop the call this return belongs to; false if there is none. */
+static __always_inline bool pop_call(struct thread_state *ts, __u64 ret_sp,
+				     struct pending_call *out)
+{
+	__u32 d;
+
+	drop_stale_calls(ts, ret_sp - 8);
+	d = ts->depth;
+	if (d == 0 || d > LT_MAX_NEST)
+		return false;
+	*out = ts->calls[(d - 1) & (LT_MAX_NEST - 1)];
+	if (out->ret_slot != ret_sp - 8)
+		return false;
+	ts->depth = d - 1;
+	return true;
+}
+
+static __always_inline void finish_realloc(__u32 tgid, struct pending_call *c,
+					   __u64 ret)
+{
+	if (!ret) {
+		/* realloc(p, 0) freed p; any other failure keeps it. */
+		if (c->size == 0 && c->arg)
+			untrack_block(tgid, c->arg);
+		return;
+	}
+	if (c->arg)
+		untrack_block(tgid, c->arg);
+	track_block(tgid, ret, c->size, c->stack_id);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ret = PT_REGS_RC(ctx), addr;
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct pending_call c;
+	struct thread_state *ts;
+
+	if (!is_target(tgid))
+		return 0;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts || !pop_call(ts, PT_REGS_SP(ctx), &c)) {
+		count(LT_C_RET_NO_ENTRY);
+		return 0;
+	}
+	if (!c.track)
+		return 0;
+
+	switch (c.func) {
+	case LT_F_REALLOC:
+	case LT_F_REALLOCARRAY:
+		finish_realloc(tgid, &c, ret);
+		break;
+	case LT_F_POSIX_MEMALIGN:
+		if ((int)ret != 0 ||
+		    bpf_probe_read_user(&addr, sizeof(addr), (void *)c.arg))
+			break;
+		track_block(tgid, addr, c.size, c.stack_id);
+		break;
+	default:
+		if (ret)
+			track_block(tgid, ret, c.size, c.stack_id);
+		break;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_entry, __u64 size)
+{
+	return enter_call(ctx, LT_F_MALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_entry, __u64 nmemb, __u64 size)
+{
+	return enter_call(ctx, LT_F_CALLOC, nmemb * size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_entry, __u64 ptr, __u64 size)
+{
+	return enter_call(ctx, LT_F_REALLOC, size, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(reallocarray_entry, __u64 ptr, __u64 nmemb, __u64 size)
+{
+	return enter_call(ctx, LT_F_REALLOCARRAY, nmemb * size, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_entry, __u64 memptr, __u64 align, __u64 size)
+{
+	return enter_call(ctx, LT_F_POSIX_MEMALIGN, size, memptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(aligned_alloc_entry, __u64 align, __u64 size)
+{
+	return enter_call(ctx, LT_F_ALIGNED_ALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(memalign_entry, __u64 align, __u64 size)
+{
+	return enter_call(ctx, LT_F_MEMALIGN, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(valloc_entry, __u64 size)
+{
+	return enter_call(ctx, LT_F_VALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(pvalloc_entry, __u64 size)
+{
+	return enter_call(ctx, LT_F_PVALLOC, size, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_entry, __u64 ptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+	__u32 tid = (__u32)id;
+
+	if (!ptr || !is_target(id >> 32))
+		return 0;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (ts) {
+		drop_stale_calls(ts, PT_REGS_SP(ctx));
+		/* realloc(p, 0) frees inside realloc: its return handles it. */
+		if (ts->depth)
+			return 0;
+	}
+	untrack_block(id >> 32, ptr);
+	return 0;
+}
+
+/* ---- mapping syscalls ------------------------------------------------ */
+
+static __always_inline void emit(struct lt_event *ev, bool wake)
+{
+	__u64 flags = wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	ev->ts_ns = bpf_ktime_get_ns();
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), flags))
+		count(LT_C_EVENTS_LOST);
+}
+
+static __always_inline bool is_mapping_syscall(long nr)
+{
+	return nr == NR_MMAP || nr == NR_MUNMAP || nr == NR_MREMAP ||
+	       nr == NR_BRK;
+}
+
+static __always_inline __u64 current_brk(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, mm, brk);
+}
+
+static __always_inline void emit_munmap(__u32 tgid, __u64 addr, __u64 len)
+{
+	struct lt_event ev = {
+		.kind = LT_EV_MUNMAP,
+		.tgid = tgid,
+		.addr = addr,
+		.len = page_align(len),
+	};
+
+	/* munmap rejects unaligned addresses: nothing would change. */
+	if (len && !(addr & (page_size - 1)))
+		emit(&ev, false);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_syscall *sys;
+	struct thread_state *ts;
+
+	if (!is_mapping_syscall(nr) || !is_target(id >> 32))
+		return 0;
+	/*
+	 * munmap is recorded before it runs, so a racing mmap that reuses
+	 * the range is always seen after it.
+	 */
+	if (nr == NR_MUNMAP) {
+		emit_munmap(id >> 32, BPF_CORE_READ(regs, di),
+			    BPF_CORE_READ(regs, si));
+		return 0;
+	}
+	ts = thread_state((__u32)id);
+	if (!ts)
+		return 0;
+	sys = &ts->sys;
+	sys->nr = nr;
+	sys->args[0] = BPF_CORE_READ(regs, di);
+	sys->args[1] = BPF_CORE_READ(regs, si);
+	sys->args[2] = BPF_CORE_READ(regs, dx);
+	/* Inside malloc & co the mapping is the allocator's own. */
+	if (ts->depth)
+		sys->stack_id = LT_STACK_ALLOCATOR;
+	else if (nr != NR_MREMAP)
+		sys->stack_id = syscall_stack(regs);
+	if (nr == NR_BRK)
+		sys->old_brk = current_brk();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct lt_event ev = { .tgid = id >> 32 };
+	struct pending_syscall sys;
+	struct thread_state *ts;
+	__u32 tid = (__u32)id;
+
+	if (nr == NR_MUNMAP || !is_mapping_syscall(nr) || !is_target(id >> 32))
+		return 0;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts || ts->sys.nr != nr)
+		return 0;
+	sys = ts->sys;
+	ts->sys.nr = 0;
+	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
+		return 0;
+
+	ev.stack_id = sys.stack_id;
+	ev.addr = ret;
+	if (nr == NR_MMAP) {
+		ev.kind = LT_EV_MMAP;
+		ev.len = page_align(sys.args[1]);
+		ev.prot = sys.args[2];
+		/* New code mapped: user space refreshes its module list. */
+		emit(&ev, ev.prot & PROT_EXEC);
+	} else if (nr == NR_MREMAP) {
+		ev.kind = LT_EV_MREMAP;
+		ev.old_addr = sys.args[0];
+		ev.old_len = page_align(sys.args[1]);
+		ev.len = page_align(sys.args[2]);
+		emit(&ev, false);
+	} else if ((__u64)ret != sys.old_brk && sys.old_brk) {
+		ev.kind = LT_EV_BRK;
+		ev.old_addr = sys.old_brk;
+		emit(&ev, false);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *task)
+{
+	struct lt_event ev = { .kind = LT_EV_EXIT };
+
+	ev.tgid = BPF_CORE_READ(task, tgid);
+	if (!is_target(ev.tgid) || BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	emit(&ev, true);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Types shared by the BPF program and the user-space loader. */
+#ifndef LEAKTRACE_H
+#define LEAKTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define LT_MAX_STACK_DEPTH 127
+#define LT_MAX_NEST 4
+#define LT_COMM_LEN 16
+
+/* Stack ids 0 and 1 are reserved; real ids are 64-bit hashes >= 2. */
+#define LT_STACK_UNKNOWN 0ULL	/* user stack could not be captured */
+#define LT_STACK_ALLOCATOR 1ULL /* mapping made by the allocator itself */
+
+/* Loss and health counters, summed over CPUs by user space. */
+enum lt_counter {
+	LT_C_ALLOC_MAP_FULL,	/* live-block map full: allocation not tracked */
+	LT_C_STACK_MAP_FULL,	/* stack map full: counted under unknown stack */
+	LT_C_STATS_MAP_FULL,	/* per-stack aggregate map full */
+	LT_C_STACK_COLLISION,	/* two different stacks hashed to one id */
+	LT_C_RET_NO_ENTRY,	/* return probe without a matching entry */
+	LT_C_FREE_UNKNOWN,	/* free of a block allocated before attach */
+	LT_C_EVENTS_LOST,	/* mapping events dropped: ring buffer full */
+	LT_C_NEST_OVERFLOW,	/* allocator calls nested deeper than we track */
+	LT_C_STACK_FAILED,	/* bpf_get_stack failed */
+	LT_C_NR,
+};
+
+/* Allocator functions, one entry program each; the return path is shared. */
+enum lt_func {
+	LT_F_MALLOC,
+	LT_F_CALLOC,
+	LT_F_REALLOC,
+	LT_F_REALLOCARRAY,
+	LT_F_POSIX_MEMALIGN,
+	LT_F_ALIGNED_ALLOC,
+	LT_F_MEMALIGN,
+	LT_F_VALLOC,
+	LT_F_PVALLOC,
+	LT_F_FREE,
+	LT_F_NR,
+};
+
+struct lt_alloc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+/* One live heap block. */
+struct lt_alloc_info {
+	__u64 size;
+	__u64 stack_id;
+	__u64 ts_ns; /* CLOCK_MONOTONIC at allocation */
+};
+
+/*
+ * Outstanding heap bytes per (process, stack, age bucket). The epoch is
+ * ts_ns / epoch_ns of the allocation (always 0 unless --min-age is used),
+ * so reports can leave out young allocations without walking live blocks.
+ */
+struct lt_stat_key {
+	__u32 tgid;
+	__u32 epoch;
+	__u64 stack_id;
+};
+
+struct lt_stat {
+	__s64 bytes;		/* outstanding bytes */
+	__s64 count;		/* outstanding blocks */
+	__u64 total_allocs;	/* allocations ever made in this bucket */
+	__u64 total_bytes;	/* bytes ever allocated in this bucket */
+};
+
+/* A captured user stack: return addresses, leaf (direct caller) first. */
+struct lt_stack {
+	__u32 len;
+	__u32 check; /* second hash: detects id collisions */
+	__u64 ips[LT_MAX_STACK_DEPTH];
+};
+
+enum lt_event_kind {
+	LT_EV_MMAP,   /* [addr, addr+len) mapped */
+	LT_EV_MUNMAP, /* [addr, addr+len) unmapped */
+	LT_EV_MREMAP, /* [old_addr, +old_len) moved/resized to [addr, +len) */
+	LT_EV_BRK,    /* program break moved from old_addr to addr */
+	LT_EV_EXIT,   /* the whole process exited */
+};
+
+/* Mapping changes, in the order they happened (one ring buffer). */
+struct lt_event {
+	__u32 kind;
+	__u32 tgid;
+	__u64 addr;
+	__u64 len;
+	__u64 old_addr;
+	__u64 old_len;
+	__u64 stack_id;
+	__u64 ts_ns;
+	__u32 prot;
+	__u32 flags;
+};
+
+#endif /* LEAKTRACE_H */

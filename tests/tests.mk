@@ -1,0 +1,31 @@
+# Tests: cmocka unit tests of user-space code, C targets with known ground
+# truth, and integration tests (Python unittest) tracing those targets.
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRCS))
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,tests/targets/bin/%,$(TARGET_SRCS))
+# Targets keep frame pointers and avoid inlining so ground truth is exact.
+TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-sibling-calls \
+		 -fno-builtin -Wall -pthread
+
+tests/unit/bin tests/targets/bin:
+	@mkdir -p $@
+
+tests/unit/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/unit/bin
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+
+tests/targets/bin/%: tests/targets/%.c tests/targets/target.h | tests/targets/bin
+	$(CC) $(TARGET_CFLAGS) -o $@ $< -lm
+
+targets: $(TARGET_BINS)
+
+unit-test: $(UNIT_BINS)
+	tests/run --unit
+
+integration-test: leaktrace targets
+	tests/run --integration
+
+# The README's test command: everything, with a closing "N passed, N failed".
+test: leaktrace $(UNIT_BINS) targets
+	tests/run

@@ -1,0 +1,685 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <wordexp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "attach.h"
+#include "log.h"
+#include "proc.h"
+#include "procmaps.h"
+#include "elfsym.h"
+
+static const char *const func_names[LT_F_NR] = {
+	[LT_F_MALLOC] = "malloc",
+	[LT_F_CALLOC] = "calloc",
+	[LT_F_REALLOC] = "realloc",
+	[LT_F_REALLOCARRAY] = "reallocarray",
+	[LT_F_POSIX_MEMALIGN] = "posix_memalign",
+	[LT_F_ALIGNED_ALLOC] = "aligned_alloc",
+	[LT_F_MEMALIGN] = "memalign",
+	[LT_F_VALLOC] = "valloc",
+	[LT_F_PVALLOC] = "pvalloc",
+	[LT_F_FREE] = "free",
+};
+
+/* Where libc lives when we cannot ask a running process (-c, static). */
+static const char *const libc_candidates[] = {
+	"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
+	"/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib64/libc.so.6",
+	"/lib64/libc.so.6",		    "/usr/lib/libc.so.6",
+};
+
+#define CAP_SYS_ADMIN 21
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+
+static struct bpf_program *entry_prog(struct leaktrace_bpf *skel,
+				      enum lt_func f)
+{
+	struct bpf_program *progs[LT_F_NR] = {
+		[LT_F_MALLOC] = skel->progs.malloc_entry,
+		[LT_F_CALLOC] = skel->progs.calloc_entry,
+		[LT_F_REALLOC] = skel->progs.realloc_entry,
+		[LT_F_REALLOCARRAY] = skel->progs.reallocarray_entry,
+		[LT_F_POSIX_MEMALIGN] = skel->progs.posix_memalign_entry,
+		[LT_F_ALIGNED_ALLOC] = skel->progs.aligned_alloc_entry,
+		[LT_F_MEMALIGN] = skel->progs.memalign_entry,
+		[LT_F_VALLOC] = skel->progs.valloc_entry,
+		[LT_F_PVALLOC] = skel->progs.pvalloc_entry,
+		[LT_F_FREE] = skel->progs.free_entry,
+	};
+	return progs[f];
+}
+
+static bool has_capability(int cap)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << cap);
+}
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static int check_system(void)
+{
+	if (!has_capability(CAP_SYS_ADMIN) &&
+	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
+		lt_error("permission denied: tracing needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
+		return -EPERM;
+	}
+	if (!kernel_at_least(5, 8)) {
+		lt_error("kernel too old: leaktrace needs Linux 5.8 or newer with BTF");
+		return -ENOTSUP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		lt_error("kernel BTF missing (/sys/kernel/btf/vmlinux): leaktrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
+ * Since 6.1 hash maps can allocate elements at run time from tracing
+ * programs; before that only preallocated maps are safe there.
+ */
+static void size_maps(struct leaktrace_bpf *skel)
+{
+	if (!kernel_at_least(6, 1)) {
+		bpf_map__set_max_entries(skel->maps.allocs, 1 << 18);
+		bpf_map__set_max_entries(skel->maps.stacks, 1 << 13);
+		bpf_map__set_max_entries(skel->maps.stats, 1 << 15);
+		return;
+	}
+	bpf_map__set_map_flags(skel->maps.allocs, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
+	bpf_map__set_map_flags(skel->maps.stats, BPF_F_NO_PREALLOC);
+}
+
+static uint64_t epoch_for(uint64_t min_age_ns)
+{
+	uint64_t epoch = min_age_ns / 4;
+
+	return epoch < 100000000ULL ? 100000000ULL : epoch;
+}
+
+int tracer_load(struct tracer *t, const struct options *opts)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->opts = opts;
+	t->child_go_fd = t->child_err_fd = -1;
+	err = check_system();
+	if (err)
+		return err;
+
+	t->skel = leaktrace_bpf__open();
+	if (!t->skel) {
+		lt_error("cannot open the BPF program: %s", strerror(errno));
+		return -errno;
+	}
+	t->skel->rodata->system_wide = !opts->n_pids && !opts->command;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->min_size = opts->min_size;
+	t->skel->rodata->max_size = opts->max_size;
+	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	if (opts->min_age_ns)
+		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
+	size_maps(t->skel);
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err) {
+		lt_error("cannot load the BPF program into the kernel: %s (run with -vv for the verifier log)",
+			 strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+uint64_t tracer_epoch_ns(const struct tracer *t)
+{
+	return t->skel->rodata->epoch_ns;
+}
+
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->n_links == t->cap_links) {
+		size_t cap = t->cap_links ? 2 * t->cap_links : 64;
+		struct bpf_link **links =
+			realloc(t->links, cap * sizeof(*links));
+
+		if (!links) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		t->links = links;
+		t->cap_links = cap;
+	}
+	t->links[t->n_links++] = link;
+	return 0;
+}
+
+int tracer_attach_tracepoints(struct tracer *t)
+{
+	struct bpf_program *progs[] = {
+		t->skel->progs.sys_enter,
+		t->skel->progs.sys_exit,
+		t->skel->progs.process_exit,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err = libbpf_get_error(link);
+
+		if (err) {
+			lt_error("cannot attach tracepoint %s: %s",
+				 bpf_program__section_name(progs[i]),
+				 strerror(-err));
+			return err;
+		}
+		err = keep_link(t, link);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int attach_probe(struct tracer *t, struct bpf_program *prog, bool ret,
+			pid_t pid, const char *path, uint64_t offset)
+{
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach_uprobe(prog, ret, pid, path, offset);
+	err = libbpf_get_error(link);
+	if (err)
+		return err;
+	return keep_link(t, link);
+}
+
+static bool lib_probed(const struct tracer *t, dev_t dev, ino_t ino, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_libs; i++)
+		if (t->libs[i].dev == dev && t->libs[i].ino == ino &&
+		    (t->libs[i].pid == pid || t->libs[i].pid == -1))
+			return true;
+	return false;
+}
+
+static int remember_lib(struct tracer *t, const struct probed_lib *lib)
+{
+	if (t->n_libs == t->cap_libs) {
+		size_t cap = t->cap_libs ? 2 * t->cap_libs : 8;
+		struct probed_lib *libs = realloc(t->libs, cap * sizeof(*libs));
+
+		if (!libs)
+			return -ENOMEM;
+		t->libs = libs;
+		t->cap_libs = cap;
+	}
+	t->libs[t->n_libs++] = *lib;
+	return 0;
+}
+
+static void symbol_name(const struct tracer *t, enum lt_func f, char *buf,
+			size_t len)
+{
+	const char *prefix = t->opts->symbol_prefix;
+
+	snprintf(buf, len, "%s%s", prefix ? prefix : "", func_names[f]);
+}
+
+/*
+ * Aliases (glibc's memalign is aligned_alloc) share one address: probe it
+ * once, under the first name, or one call would count twice.
+ */
+static void drop_aliases(uint64_t *offsets)
+{
+	int f, g;
+
+	for (f = 0; f < LT_F_NR; f++)
+		for (g = 0; g < f; g++)
+			if (offsets[f] && offsets[f] == offsets[g])
+				offsets[f] = 0;
+}
+
+static int find_offsets(const struct tracer *t, const char *path,
+			uint64_t *offsets)
+{
+	char names[LT_F_NR][128];
+	const char *ptrs[LT_F_NR];
+	int f, err;
+
+	for (f = 0; f < LT_F_NR; f++) {
+		symbol_name(t, f, names[f], sizeof(names[f]));
+		ptrs[f] = names[f];
+	}
+	err = elf_function_offsets(path, ptrs, LT_F_NR, offsets);
+	if (err)
+		return err;
+	if (!offsets[LT_F_MALLOC] || !offsets[LT_F_FREE])
+		return -ENOENT;
+	drop_aliases(offsets);
+	return 0;
+}
+
+/* Entry probes first: a call caught between the two gets no return. */
+static int attach_allocator(struct tracer *t, struct probed_lib *lib)
+{
+	uint64_t offsets[LT_F_NR];
+	char name[128];
+	int f, err;
+
+	err = find_offsets(t, lib->path, offsets);
+	if (err == -ENOENT) {
+		lt_error("%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
+			 lib->path, t->opts->symbol_prefix ?: "",
+			 t->opts->symbol_prefix ?: "");
+		return err;
+	}
+	if (err) {
+		lt_error("cannot read %s: %s", lib->path, strerror(-err));
+		return err;
+	}
+	for (f = 0; f < LT_F_NR; f++) {
+		symbol_name(t, f, name, sizeof(name));
+		if (!offsets[f]) {
+			lt_debug("%s: no %s of its own, not probed", lib->path,
+				 name);
+			continue;
+		}
+		err = attach_probe(t, entry_prog(t->skel, f), false, lib->pid,
+				   lib->path, offsets[f]);
+		if (err)
+			goto fail;
+		lib->n_probes++;
+		lt_debug("probe %s at %s+0x%llx%s", name, lib->path,
+			 (unsigned long long)offsets[f],
+			 f == LT_F_FREE ? "" : " (entry and return)");
+	}
+	for (f = 0; f < LT_F_NR; f++) {
+		if (!offsets[f] || f == LT_F_FREE)
+			continue;
+		err = attach_probe(t, t->skel->progs.alloc_return, true,
+				   lib->pid, lib->path, offsets[f]);
+		if (err)
+			goto fail;
+	}
+	return remember_lib(t, lib);
+fail:
+	symbol_name(t, f, name, sizeof(name));
+	lt_error("cannot attach uprobe to %s in %s: %s", name, lib->path,
+		 strerror(-err));
+	return err;
+}
+
+static bool is_libc_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libc.so", 7) ||
+	       (!strncmp(base, "libc-", 5) && strstr(base, ".so"));
+}
+
+static bool same_file(const struct map_entry *e, const struct stat *st)
+{
+	return e->inode == st->st_ino && e->dev_major == major(st->st_dev) &&
+	       e->dev_minor == minor(st->st_dev);
+}
+
+/* The mapping of the allocator library in one process's maps. */
+static const struct map_entry *find_allocator(const struct tracer *t,
+					      const struct map_entry *maps,
+					      size_t n,
+					      const struct stat *lib_st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!maps[i].executable || !maps[i].inode)
+			continue;
+		if (lib_st ? same_file(&maps[i], lib_st) :
+			     is_libc_name(maps[i].path))
+			return &maps[i];
+	}
+	return NULL;
+}
+
+/*
+ * Path through which the probes reach the file this process maps: its root
+ * (containers), or map_files when the file was replaced on disk.
+ */
+static int mapped_file_path(pid_t pid, const struct map_entry *e, char *out,
+			    size_t len, struct stat *st)
+{
+	proc_root_path(pid, e->path, out, len);
+	if (!stat(out, st) && st->st_ino == e->inode)
+		return 0;
+	snprintf(out, len, "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)e->start, (unsigned long long)e->end);
+	if (!stat(out, st))
+		return 0;
+	return -errno;
+}
+
+static int stat_lib_option(const struct tracer *t, struct stat *st)
+{
+	int fd = open(t->opts->lib, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, st)) {
+		int err = -errno;
+
+		lt_error("cannot read --lib %s: %s", t->opts->lib,
+			 strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+static int probe_process_allocator(struct tracer *t, pid_t pid,
+				   pid_t filter, bool quiet)
+{
+	struct stat lib_st, st;
+	struct map_entry *maps = NULL;
+	const struct map_entry *e;
+	struct probed_lib lib = { .pid = filter };
+	size_t n = 0;
+	int err;
+
+	if (t->opts->lib && (err = stat_lib_option(t, &lib_st)))
+		return err;
+	err = procmaps_read(pid, &maps, &n);
+	if (err)
+		return err;
+	e = find_allocator(t, maps, n, t->opts->lib ? &lib_st : NULL);
+	if (!e) {
+		free(maps);
+		if (quiet)
+			return 0;
+		lt_error("process %d does not map %s: nothing to probe (statically linked? try --lib /proc/%d/exe)",
+			 pid, t->opts->lib ?: "libc", pid);
+		return -ENOENT;
+	}
+	err = mapped_file_path(pid, e, lib.path, sizeof(lib.path), &st);
+	free(maps);
+	if (err)
+		return err;
+	lib.dev = st.st_dev;
+	lib.ino = st.st_ino;
+	if (lib_probed(t, lib.dev, lib.ino, filter))
+		return 0;
+	return attach_allocator(t, &lib);
+}
+
+static int add_target(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map__update_elem(t->skel->maps.targets, &key, sizeof(key),
+				    &one, sizeof(one), BPF_ANY);
+}
+
+int tracer_add_pid(struct tracer *t, pid_t pid)
+{
+	int err;
+
+	if (!proc_alive(pid)) {
+		lt_error("no process with PID %d (check the PID with ps)", pid);
+		return -ESRCH;
+	}
+	err = add_target(t, pid);
+	if (!err)
+		err = probe_process_allocator(t, pid, pid, false);
+	if (err && !proc_alive(pid)) {
+		lt_error("process %d exited while leaktrace was attaching",
+			 pid);
+		return -ESRCH;
+	}
+	if (err == -EACCES || err == -EPERM)
+		lt_error("cannot read /proc/%d/maps: %s", pid, strerror(-err));
+	else if (err && err != -ENOENT && err > -4096)
+		lt_error("cannot attach to process %d: %s", pid,
+			 strerror(-err));
+	return err;
+}
+
+int tracer_attach_all(struct tracer *t)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *d;
+	int attached = 0;
+
+	if (!dir) {
+		lt_error("cannot read /proc: %s", strerror(errno));
+		return -errno;
+	}
+	while ((d = readdir(dir))) {
+		pid_t pid = atoi(d->d_name);
+		size_t before = t->n_libs;
+
+		if (pid <= 0)
+			continue;
+		/* Processes come and go: only hard errors matter here. */
+		if (probe_process_allocator(t, pid, -1, true) == -ENOMEM) {
+			closedir(dir);
+			return -ENOMEM;
+		}
+		attached += t->n_libs > before;
+	}
+	closedir(dir);
+	if (!t->n_libs) {
+		lt_error("found no process mapping %s", t->opts->lib ?: "libc");
+		return -ENOENT;
+	}
+	return attached;
+}
+
+/* ---- -c: run a command traced from its first instruction ------------- */
+
+static int search_path(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
+		if (!access(out, X_OK)) {
+			free(copy);
+			return 0;
+		}
+	}
+	free(copy);
+	return -ENOENT;
+}
+
+/* The libc a new command will load: ours, else a standard location. */
+static int host_libc(char *out, size_t len)
+{
+	struct map_entry *maps = NULL;
+	size_t i, n = 0;
+
+	if (!procmaps_read(getpid(), &maps, &n)) {
+		for (i = 0; i < n; i++) {
+			if (maps[i].inode && is_libc_name(maps[i].path)) {
+				snprintf(out, len, "%s", maps[i].path);
+				free(maps);
+				return 0;
+			}
+		}
+		free(maps);
+	}
+	for (i = 0; i < sizeof(libc_candidates) / sizeof(*libc_candidates);
+	     i++) {
+		if (!access(libc_candidates[i], R_OK)) {
+			snprintf(out, len, "%s", libc_candidates[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void run_child(const char *path, char **argv, int go_fd, int err_fd)
+{
+	char go;
+	int err;
+
+	/* Wait until the probes are in place; EOF means leaktrace failed. */
+	if (read(go_fd, &go, 1) != 1)
+		_exit(127);
+	execv(path, argv);
+	err = errno;
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int probe_child(struct tracer *t, pid_t pid)
+{
+	struct probed_lib lib = { .pid = pid };
+	struct stat st;
+	int err;
+
+	if (t->opts->lib)
+		snprintf(lib.path, sizeof(lib.path), "%s", t->opts->lib);
+	else if (host_libc(lib.path, sizeof(lib.path))) {
+		lt_error("cannot find libc.so.6 to probe; use --lib PATH");
+		return -ENOENT;
+	}
+	if (stat(lib.path, &st)) {
+		err = -errno;
+		lt_error("cannot read %s%s: %s", t->opts->lib ? "--lib " : "",
+			 lib.path, strerror(-err));
+		return err;
+	}
+	lib.dev = st.st_dev;
+	lib.ino = st.st_ino;
+	err = add_target(t, pid);
+	return err ? err : attach_allocator(t, &lib);
+}
+
+int tracer_spawn(struct tracer *t)
+{
+	int go[2], errp[2], err;
+	char path[4096];
+	wordexp_t we;
+	pid_t pid;
+
+	if (wordexp(t->opts->command, &we, WRDE_NOCMD) || !we.we_wordc) {
+		lt_error("cannot parse -c \"%s\": give a command and its arguments",
+			 t->opts->command);
+		return -EINVAL;
+	}
+	err = search_path(we.we_wordv[0], path, sizeof(path));
+	if (err) {
+		lt_error("cannot run %s: %s", we.we_wordv[0],
+			 err == -ENOENT ? "command not found" : strerror(-err));
+		wordfree(&we);
+		return err;
+	}
+	if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		wordfree(&we);
+		return -errno;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		lt_error("fork: %s", strerror(-err));
+		wordfree(&we);
+		return err;
+	}
+	if (pid == 0)
+		run_child(path, we.we_wordv, go[0], errp[1]);
+	wordfree(&we);
+	close(go[0]);
+	close(errp[1]);
+	t->child = pid;
+	t->child_go_fd = go[1];
+	t->child_err_fd = errp[0];
+	return probe_child(t, pid);
+}
+
+int tracer_release_child(struct tracer *t)
+{
+	int child_errno = 0;
+	ssize_t n;
+
+	if (write(t->child_go_fd, "g", 1) != 1)
+		return -errno;
+	close(t->child_go_fd);
+	t->child_go_fd = -1;
+	/* Close-on-exec makes this read return 0 once exec succeeded. */
+	n = read(t->child_err_fd, &child_errno, sizeof(child_errno));
+	close(t->child_err_fd);
+	t->child_err_fd = -1;
+	if (n == sizeof(child_errno)) {
+		lt_error("cannot run %s: %s", t->opts->command,
+			 strerror(child_errno));
+		return -child_errno;
+	}
+	return 0;
+}
+
+void tracer_destroy(struct tracer *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_links; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	t->links = NULL;
+	t->n_links = t->cap_links = 0;
+	free(t->libs);
+	t->libs = NULL;
+	t->n_libs = 0;
+	if (t->child_go_fd >= 0)
+		close(t->child_go_fd); /* an unreleased child exits */
+	if (t->child_err_fd >= 0)
+		close(t->child_err_fd);
+	t->child_go_fd = t->child_err_fd = -1;
+	leaktrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}

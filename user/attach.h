@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loading the BPF program and attaching it: the allocator of each traced
+ * process (found through /proc/PID/maps and /proc/PID/root, one set of
+ * probes per library inode), the mapping syscalls, and process exits.
+ */
+#ifndef LT_ATTACH_H
+#define LT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "cli.h"
+
+struct leaktrace_bpf;
+struct bpf_link;
+
+/* One allocator library (or executable) we have probes on. */
+struct probed_lib {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;		/* process the probes are limited to, -1: all */
+	char path[4096];	/* path used to attach */
+	int n_probes;
+};
+
+struct tracer {
+	const struct options *opts;
+	struct leaktrace_bpf *skel;
+	struct bpf_link **links;
+	size_t n_links, cap_links;
+	struct probed_lib *libs;
+	size_t n_libs, cap_libs;
+	pid_t child;		/* -c: the command's pid, until reaped */
+	int child_go_fd;	/* -c: write end that releases the child */
+	int child_err_fd;	/* -c: read end receiving exec errors */
+};
+
+/* Check privileges and BTF, open and load the BPF program. 0 or -errno. */
+int tracer_load(struct tracer *t, const struct options *opts);
+
+/* Attach the syscall and exit tracepoints. */
+int tracer_attach_tracepoints(struct tracer *t);
+
+/* Trace an existing process. -ESRCH: it does not exist or just exited. */
+int tracer_add_pid(struct tracer *t, pid_t pid);
+
+/* System-wide: probe every allocator library mapped by any process now. */
+int tracer_attach_all(struct tracer *t);
+
+/* Start opts->command with probes in place; it runs after tracer_release. */
+int tracer_spawn(struct tracer *t);
+int tracer_release_child(struct tracer *t);
+
+/* Width of the kernel's age buckets (0: no --min-age). */
+uint64_t tracer_epoch_ns(const struct tracer *t);
+
+/* Detach everything and free. Safe to call twice. */
+void tracer_destroy(struct tracer *t);
+
+#endif

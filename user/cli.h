@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Command line. */
+#ifndef LT_CLI_H
+#define LT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LT_MAX_PIDS 64
+
+struct options {
+	pid_t pids[LT_MAX_PIDS];
+	int n_pids;
+	const char *command;	/* -c: run this under tracing */
+	uint64_t interval_ns;
+	long count;		/* reports before exiting, 0: until stopped */
+	int top;
+	uint64_t min_size;
+	uint64_t max_size;
+	uint64_t min_age_ns;
+	const char *lib;	/* allocator library to probe instead of libc */
+	const char *symbol_prefix;
+	const char *folded;
+	bool json;
+	int verbose;
+};
+
+/* Exit codes besides 0. */
+#define LT_EXIT_USAGE 2
+#define LT_EXIT_FAILURE 1
+
+/*
+ * Parse argv into o. Returns 0 to go on, or an exit status (after printing
+ * help, the version, or one error line): 0 for --help/--version is returned
+ * as -1 so callers can tell "stop, success" from "go on".
+ */
+int parse_options(int argc, char **argv, struct options *o);
+
+#endif

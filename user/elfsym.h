@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Finding function symbols in ELF files, as file offsets for uprobes. */
+#ifndef LT_ELFSYM_H
+#define LT_ELFSYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Look up each of names[0..n) as a defined function in the ELF file at path
+ * (.dynsym, then .symtab) and store the file offset of its first
+ * instruction in offsets[i], 0 when absent. Returns 0 or -errno
+ * (-ENOEXEC: not an ELF file).
+ */
+int elf_function_offsets(const char *path, const char *const *names,
+			 size_t n, uint64_t *offsets);
+
+#endif

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return 0;
+}
+
+bool proc_alive(pid_t pid)
+{
+	char path[64], buf[512], *state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)))
+		return false;
+	/* The state follows the last ')' (comm may contain one). */
+	state = strrchr(buf, ')');
+	if (!state || state[1] != ' ')
+		return false;
+	return state[2] != 'Z' && state[2] != 'X';
+}
+
+void proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (read_small_file(path, buf, len) || !buf[0]) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int64_t proc_rss_bytes(pid_t pid)
+{
+	char path[64], buf[256];
+	long long pages_total, pages_rss;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	if (read_small_file(path, buf, sizeof(buf)) ||
+	    sscanf(buf, "%lld %lld", &pages_total, &pages_rss) != 2)
+		return -1;
+	return (int64_t)pages_rss * sysconf(_SC_PAGESIZE);
+}
+
+void proc_root_path(pid_t pid, const char *path, char *out, size_t len)
+{
+	snprintf(out, len, "/proc/%d/root%s", pid, path);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The processes leaktrace has seen, with what it knows about each. */
+#ifndef LT_PROCS_H
+#define LT_PROCS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct symbolizer;
+
+struct traced_proc {
+	pid_t pid;
+	char comm[64];
+	struct symbolizer *sym;
+	int64_t rss_at_attach; /* -1: unknown */
+	int64_t rss;	       /* at the last report */
+	int64_t prev_total;    /* outstanding bytes at the last report */
+	bool exited;
+	bool modules_stale;    /* new code was mapped since the last look */
+};
+
+struct proc_table {
+	struct traced_proc *procs;
+	size_t n, cap;
+};
+
+/* The entry for pid; with create, a new one (reading comm, RSS, maps). */
+struct traced_proc *procs_get(struct proc_table *t, pid_t pid, bool create);
+
+/* Re-read the module list of processes that mapped new code. */
+void procs_refresh_modules(struct proc_table *t);
+
+/* Forget a process (after its final report). */
+void procs_remove(struct proc_table *t, pid_t pid);
+
+void procs_free(struct proc_table *t);
+
+#endif

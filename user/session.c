@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "attach.h"
+#include "log.h"
+#include "mappings.h"
+#include "proc.h"
+#include "procs.h"
+#include "report.h"
+#include "session.h"
+#include "snapshot.h"
+#include "stacks.h"
+
+#define POLL_MS 100
+#define PROT_EXEC 0x4
+#define NSEC 1000000000ULL
+
+struct session {
+	const struct options *opts;
+	struct tracer tracer;
+	struct ring_buffer *rb;
+	struct mtrack *mt;
+	struct proc_table procs;
+	struct stack_store *stacks;
+	struct snapshot prev;
+	uint64_t start_ns, last_report_ns;
+	long reports;
+	bool system_wide;
+	bool targets_gone;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	stop_requested = sig;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---- mapping events -------------------------------------------------- */
+
+static void note_new_code(struct session *s, uint32_t tgid)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
+
+	if (p)
+		p->modules_stale = true;
+}
+
+static void note_exit(struct session *s, uint32_t tgid)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, false);
+
+	if (p)
+		p->exited = true;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct session *s = ctx;
+	const struct lt_event *ev = data;
+
+	if (len < sizeof(*ev))
+		return 0;
+	switch (ev->kind) {
+	case LT_EV_MMAP:
+		mtrack_map(s->mt, ev->tgid, ev->addr, ev->len, ev->stack_id,
+			   ev->ts_ns);
+		if (ev->prot & PROT_EXEC)
+			note_new_code(s, ev->tgid);
+		break;
+	case LT_EV_MUNMAP:
+		mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
+		break;
+	case LT_EV_MREMAP:
+		mtrack_remap(s->mt, ev->tgid, ev->old_addr, ev->old_len,
+			     ev->addr, ev->len);
+		break;
+	case LT_EV_BRK:
+		mtrack_brk(s->mt, ev->tgid, ev->old_addr, ev->addr,
+			   ev->stack_id, ev->ts_ns);
+		break;
+	case LT_EV_EXIT:
+		note_exit(s, ev->tgid);
+		break;
+	}
+	return 0;
+}
+
+/* ---- reports --------------------------------------------------------- */
+
+static void read_losses(struct session *s, uint64_t *losses)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, c, i;
+	uint64_t *vals;
+
+	memset(losses, 0, LT_C_NR * sizeof(*losses));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	fd = bpf_map__fd(s->tracer.skel->maps.counters);
+	for (c = 0; c < LT_C_NR; c++) {
+		__u32 key = c;
+
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (i = 0; i < ncpu; i++)
+			losses[c] += vals[i];
+	}
+	free(vals);
+}
+
+/* Heap epochs below the limit are old enough for --min-age. */
+static uint32_t epoch_limit(const struct session *s, uint64_t now)
+{
+	uint64_t epoch = tracer_epoch_ns(&s->tracer);
+
+	if (!s->opts->min_age_ns || !epoch)
+		return UINT32_MAX;
+	if (now < s->opts->min_age_ns)
+		return 0;
+	return (now - s->opts->min_age_ns) / epoch;
+}
+
+static int take_snapshot(struct session *s, uint64_t now,
+			 struct snapshot *snap)
+{
+	uint64_t map_cutoff = UINT64_MAX;
+	struct raw_stat *heap = NULL;
+	struct mstat *maps = NULL;
+	size_t n_heap = 0;
+	long n_maps;
+	int err;
+
+	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats),
+				 &heap, &n_heap);
+	if (err) {
+		lt_error("cannot read the kernel's allocation statistics: %s",
+			 strerror(-err));
+		return err;
+	}
+	if (s->opts->min_age_ns)
+		map_cutoff = now > s->opts->min_age_ns ?
+				     now - s->opts->min_age_ns :
+				     0;
+	n_maps = mtrack_stats(s->mt, map_cutoff, &maps);
+	if (n_maps < 0) {
+		free(heap);
+		return n_maps;
+	}
+	err = snapshot_build(snap, heap, n_heap, epoch_limit(s, now), maps,
+			     n_maps, &s->prev);
+	free(heap);
+	free(maps);
+	return err;
+}
+
+static bool many_processes(const struct session *s)
+{
+	return s->system_wide || s->opts->n_pids > 1;
+}
+
+static void emit_report(struct session *s, struct report *r)
+{
+	int err;
+
+	if (s->opts->json)
+		report_print_json(stdout, r);
+	else
+		report_print_text(stdout, r);
+	if (!s->opts->folded)
+		return;
+	err = report_write_folded(r, s->opts->folded, many_processes(s));
+	if (err)
+		lt_warn("cannot write %s: %s", s->opts->folded,
+			strerror(-err));
+}
+
+static void forget_exited(struct session *s, const struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n;) {
+		struct traced_proc *p = &s->procs.procs[i];
+
+		if (p->exited && s->system_wide) {
+			mtrack_drop_process(s->mt, p->pid);
+			procs_remove(&s->procs, p->pid);
+			continue;
+		}
+		i++;
+	}
+}
+
+static int do_report(struct session *s, bool final)
+{
+	struct report r = { .stacks = s->stacks };
+	struct snapshot snap = { 0 };
+	uint64_t now;
+	size_t i;
+	int err;
+
+	ring_buffer__consume(s->rb);
+	procs_refresh_modules(&s->procs);
+	now = now_ns();
+	err = take_snapshot(s, now, &snap);
+	if (err)
+		return err;
+	clock_gettime(CLOCK_REALTIME, &r.wall);
+	r.elapsed_s = (now - s->start_ns) / 1e9;
+	r.interval_s = (now - s->last_report_ns) / 1e9;
+	r.min_age_ns = s->opts->min_age_ns;
+	read_losses(s, r.losses);
+	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
+	if (!err)
+		emit_report(s, &r);
+	for (i = 0; i < r.n_procs; i++)
+		r.procs[i].proc->prev_total =
+			r.procs[i].heap_bytes + r.procs[i].map_bytes;
+	forget_exited(s, &r);
+	report_free(&r);
+	snapshot_free(&s->prev);
+	s->prev = snap;
+	s->last_report_ns = now;
+	s->reports++;
+	return err;
+}
+
+/* ---- targets --------------------------------------------------------- */
+
+static bool child_exited(struct session *s)
+{
+	int status;
+
+	if (!s->tracer.child)
+		return false;
+	if (waitpid(s->tracer.child, &status, WNOHANG) != s->tracer.child)
+		return false;
+	note_exit(s, s->tracer.child);
+	lt_info("command exited with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) :
+				    128 + WTERMSIG(status));
+	s->tracer.child = 0;
+	return true;
+}
+
+static bool all_targets_gone(struct session *s)
+{
+	int i;
+
+	if (s->opts->command)
+		return child_exited(s);
+	if (s->system_wide)
+		return false;
+	for (i = 0; i < s->opts->n_pids; i++)
+		if (proc_alive(s->opts->pids[i]))
+			return false;
+	lt_info("traced process%s exited", s->opts->n_pids > 1 ? "es" : "");
+	return true;
+}
+
+static int attach_targets(struct session *s)
+{
+	int i, err;
+
+	if (s->opts->command)
+		return tracer_spawn(&s->tracer);
+	if (s->system_wide) {
+		err = tracer_attach_all(&s->tracer);
+		return err < 0 ? err : 0;
+	}
+	for (i = 0; i < s->opts->n_pids; i++) {
+		err = tracer_add_pid(&s->tracer, s->opts->pids[i]);
+		if (err)
+			return err;
+		procs_get(&s->procs, s->opts->pids[i], true);
+	}
+	return 0;
+}
+
+static void announce(const struct session *s)
+{
+	const struct tracer *t = &s->tracer;
+	const char *lib = t->n_libs ? t->libs[0].path : "?";
+	char what[128];
+
+	if (s->opts->command)
+		snprintf(what, sizeof(what), "command %s (pid %d)",
+			 s->opts->command, t->child);
+	else if (s->system_wide)
+		snprintf(what, sizeof(what),
+			 "all processes (%zu allocator librar%s)", t->n_libs,
+			 t->n_libs == 1 ? "y" : "ies");
+	else if (s->opts->n_pids == 1)
+		snprintf(what, sizeof(what), "PID %d (%s)", s->opts->pids[0],
+			 s->procs.n ? s->procs.procs[0].comm : "?");
+	else
+		snprintf(what, sizeof(what), "%d processes", s->opts->n_pids);
+	lt_info("tracing %s: allocator %s, mapping syscalls; report every %.3g s, Ctrl-C for the final report",
+		what, lib, s->opts->interval_ns / 1e9);
+}
+
+/* ---- main loop ------------------------------------------------------- */
+
+static int setup(struct session *s)
+{
+	int err;
+
+	s->system_wide = !s->opts->n_pids && !s->opts->command;
+	err = tracer_load(&s->tracer, s->opts);
+	if (err)
+		return err;
+	s->mt = mtrack_new();
+	s->stacks = stack_store_new(
+		bpf_map__fd(s->tracer.skel->maps.stacks));
+	s->rb = ring_buffer__new(bpf_map__fd(s->tracer.skel->maps.events),
+				 on_event, s, NULL);
+	if (!s->mt || !s->stacks || !s->rb) {
+		lt_error("out of memory");
+		return -ENOMEM;
+	}
+	err = tracer_attach_tracepoints(&s->tracer);
+	if (!err)
+		err = attach_targets(s);
+	if (!err && s->opts->command)
+		err = tracer_release_child(&s->tracer);
+	return err;
+}
+
+static void teardown(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	tracer_destroy(&s->tracer);
+	if (s->tracer.child > 0)
+		waitpid(s->tracer.child, NULL, 0);
+	snapshot_free(&s->prev);
+	stack_store_free(s->stacks);
+	procs_free(&s->procs);
+	mtrack_free(s->mt);
+}
+
+static int poll_timeout_ms(const struct session *s, uint64_t now)
+{
+	uint64_t due = s->last_report_ns + s->opts->interval_ns;
+	uint64_t left = due > now ? (due - now) / 1000000 : 0;
+
+	return left < POLL_MS ? (int)left : POLL_MS;
+}
+
+static int run_loop(struct session *s)
+{
+	int err = 0;
+
+	while (!stop_requested) {
+		uint64_t now = now_ns();
+		int n = ring_buffer__poll(s->rb, poll_timeout_ms(s, now));
+
+		if (n < 0 && n != -EINTR) {
+			lt_error("reading events: %s", strerror(-n));
+			return n;
+		}
+		procs_refresh_modules(&s->procs);
+		if (all_targets_gone(s))
+			break;
+		if (now_ns() - s->last_report_ns < s->opts->interval_ns)
+			continue;
+		if (s->system_wide)
+			tracer_attach_all(&s->tracer); /* new containers */
+		err = do_report(s, false);
+		if (err)
+			return err;
+		if (s->opts->count && s->reports >= s->opts->count)
+			return 0;
+	}
+	return do_report(s, true);
+}
+
+int session_run(const struct options *opts)
+{
+	struct session s = { .opts = opts };
+	int err;
+
+	install_signals();
+	err = setup(&s);
+	if (!err) {
+		s.start_ns = s.last_report_ns = now_ns();
+		announce(&s);
+		err = run_loop(&s);
+	}
+	teardown(&s);
+	if (!err && stop_requested)
+		lt_info("stopped; probes detached");
+	return err ? LT_EXIT_FAILURE : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Stacks captured by the kernel side, read once per id and kept. */
+#ifndef LT_STACKS_H
+#define LT_STACKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "procs.h"
+#include "symbolize.h"
+
+struct stack_store;
+
+struct stack_store *stack_store_new(int stacks_fd);
+void stack_store_free(struct stack_store *s);
+
+/* One printable frame of a stack, leaf first. */
+struct frame {
+	uint64_t addr;
+	const struct frame_sym *sym; /* NULL for pseudo frames */
+	const char *pseudo;	     /* "[allocator]", "[unknown stack]" */
+};
+
+/*
+ * The frames of (tgid, stack_id), symbolized with the process's
+ * symbolizer. Returns the count (at most max).
+ */
+size_t stack_frames(struct stack_store *s, struct traced_proc *p,
+		    uint64_t stack_id, struct frame *out, size_t max);
+
+/* Short text of one frame: "func+0x1a (module)". */
+char *frame_text(const struct frame *f, char *buf, size_t len);
+
+/* Frame name for folded stacks and flame graphs: "func" or "module+0xoff". */
+char *frame_short_name(const struct frame *f, char *buf, size_t len);
+
+#endif
