@@ -14,17 +14,17 @@
 #include <bpf/bpf_core_read.h>
 #include "leaktrace.h"
 
-#define EEXIST 17
+#define EEXIST	  17
 #define MAX_ERRNO 4095
 
-#define NR_MMAP 9
+#define NR_MMAP	  9
 #define NR_MUNMAP 11
-#define NR_BRK 12
+#define NR_BRK	  12
 #define NR_MREMAP 25
 
-#define PROT_EXEC 0x4
+#define PROT_EXEC      0x4
 /* Words above the user stack pointer searched for return addresses. */
-#define SCAN_WORDS 32
+#define SCAN_WORDS     32
 /* Largest distance between two frame pointers we follow. */
 #define MAX_FRAME_SIZE (1 << 20)
 
@@ -77,7 +77,7 @@ struct pending_call {
 /* A mapping syscall between sys_enter and sys_exit. */
 struct pending_syscall {
 	__u64 nr;
-	__u64 args[3];
+	__u64 args[4];
 	__u64 stack_id;
 	__u64 old_brk;
 };
@@ -152,7 +152,8 @@ static __always_inline bool follows_call(__u64 addr)
 {
 	__u8 b[8];
 
-	if (addr < 4096 || bpf_probe_read_user(b, sizeof(b), (void *)(addr - 8)))
+	if (addr < 4096 ||
+	    bpf_probe_read_user(b, sizeof(b), (void *)(addr - 8)))
 		return false;
 	if (b[3] == 0xe8) /* call rel32 */
 		return true;
@@ -187,7 +188,8 @@ static __always_inline void walk_frames(struct lt_stack *st, __u64 fp)
 	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
 		__u32 n = st->len;
 
-		if (!fp || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+		if (!fp ||
+		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
 		if (frame[1] < 4096)
 			break;
@@ -335,7 +337,8 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 
 	if (!st) {
 		struct lt_stat zero = {};
-		long err = bpf_map_update_elem(&stats, &key, &zero, BPF_NOEXIST);
+		long err =
+			bpf_map_update_elem(&stats, &key, &zero, BPF_NOEXIST);
 
 		if (err && err != -EEXIST) {
 			count(LT_C_STATS_MAP_FULL);
@@ -671,6 +674,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 	sys->args[0] = BPF_CORE_READ(regs, di);
 	sys->args[1] = BPF_CORE_READ(regs, si);
 	sys->args[2] = BPF_CORE_READ(regs, dx);
+	sys->args[3] = BPF_CORE_READ(regs, r10);
 	/* Inside malloc & co the mapping is the allocator's own. */
 	if (ts->depth)
 		sys->stack_id = LT_STACK_ALLOCATOR;
@@ -707,6 +711,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ev.kind = LT_EV_MMAP;
 		ev.len = page_align(sys.args[1]);
 		ev.prot = sys.args[2];
+		ev.flags = sys.args[3];
 		/* New code mapped: user space refreshes its module list. */
 		emit(&ev, ev.prot & PROT_EXEC);
 	} else if (nr == NR_MREMAP) {

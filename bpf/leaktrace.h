@@ -8,24 +8,24 @@
 #endif
 
 #define LT_MAX_STACK_DEPTH 127
-#define LT_MAX_NEST 4
-#define LT_COMM_LEN 16
+#define LT_MAX_NEST	   4
+#define LT_COMM_LEN	   16
 
 /* Stack ids 0 and 1 are reserved; real ids are 64-bit hashes >= 2. */
-#define LT_STACK_UNKNOWN 0ULL	/* user stack could not be captured */
+#define LT_STACK_UNKNOWN   0ULL /* user stack could not be captured */
 #define LT_STACK_ALLOCATOR 1ULL /* mapping made by the allocator itself */
 
 /* Loss and health counters, summed over CPUs by user space. */
 enum lt_counter {
-	LT_C_ALLOC_MAP_FULL,	/* live-block map full: allocation not tracked */
-	LT_C_STACK_MAP_FULL,	/* stack map full: counted under unknown stack */
-	LT_C_STATS_MAP_FULL,	/* per-stack aggregate map full */
-	LT_C_STACK_COLLISION,	/* two different stacks hashed to one id */
-	LT_C_RET_NO_ENTRY,	/* return probe without a matching entry */
-	LT_C_FREE_UNKNOWN,	/* free of a block allocated before attach */
-	LT_C_EVENTS_LOST,	/* mapping events dropped: ring buffer full */
-	LT_C_NEST_OVERFLOW,	/* allocator calls nested deeper than we track */
-	LT_C_STACK_FAILED,	/* bpf_get_stack failed */
+	LT_C_ALLOC_MAP_FULL,  /* live-block map full: allocation not tracked */
+	LT_C_STACK_MAP_FULL,  /* stack map full: counted under unknown stack */
+	LT_C_STATS_MAP_FULL,  /* per-stack aggregate map full */
+	LT_C_STACK_COLLISION, /* two different stacks hashed to one id */
+	LT_C_RET_NO_ENTRY,    /* return probe without a matching entry */
+	LT_C_FREE_UNKNOWN,    /* free of a block allocated before attach */
+	LT_C_EVENTS_LOST,     /* mapping events dropped: ring buffer full */
+	LT_C_NEST_OVERFLOW,   /* allocator calls nested deeper than we track */
+	LT_C_STACK_FAILED,    /* bpf_get_stack failed */
 	LT_C_NR,
 };
 
@@ -69,10 +69,10 @@ struct lt_stat_key {
 };
 
 struct lt_stat {
-	__s64 bytes;		/* outstanding bytes */
-	__s64 count;		/* outstanding blocks */
-	__u64 total_allocs;	/* allocations ever made in this bucket */
-	__u64 total_bytes;	/* bytes ever allocated in this bucket */
+	__s64 bytes;	    /* outstanding bytes */
+	__s64 count;	    /* outstanding blocks */
+	__u64 total_allocs; /* allocations ever made in this bucket */
+	__u64 total_bytes;  /* bytes ever allocated in this bucket */
 };
 
 /* A captured user stack: return addresses, leaf (direct caller) first. */

@@ -35,14 +35,17 @@ static const char *const func_names[LT_F_NR] = {
 
 /* Where libc lives when we cannot ask a running process (-c, static). */
 static const char *const libc_candidates[] = {
-	"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6",
-	"/lib/aarch64-linux-gnu/libc.so.6", "/usr/lib64/libc.so.6",
-	"/lib64/libc.so.6",		    "/usr/lib/libc.so.6",
+	"/lib/x86_64-linux-gnu/libc.so.6",
+	"/usr/lib/x86_64-linux-gnu/libc.so.6",
+	"/lib/aarch64-linux-gnu/libc.so.6",
+	"/usr/lib64/libc.so.6",
+	"/lib64/libc.so.6",
+	"/usr/lib/libc.so.6",
 };
 
 #define CAP_SYS_ADMIN 21
-#define CAP_PERFMON 38
-#define CAP_BPF 39
+#define CAP_PERFMON   38
+#define CAP_BPF	      39
 
 static struct bpf_program *entry_prog(struct leaktrace_bpf *skel,
 				      enum lt_func f)
@@ -91,15 +94,18 @@ static int check_system(void)
 {
 	if (!has_capability(CAP_SYS_ADMIN) &&
 	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
-		lt_error("permission denied: tracing needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
+		lt_error(
+			"permission denied: tracing needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
 		return -EPERM;
 	}
 	if (!kernel_at_least(5, 8)) {
-		lt_error("kernel too old: leaktrace needs Linux 5.8 or newer with BTF");
+		lt_error(
+			"kernel too old: leaktrace needs Linux 5.8 or newer with BTF");
 		return -ENOTSUP;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		lt_error("kernel BTF missing (/sys/kernel/btf/vmlinux): leaktrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		lt_error(
+			"kernel BTF missing (/sys/kernel/btf/vmlinux): leaktrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
 	return 0;
@@ -156,8 +162,9 @@ int tracer_load(struct tracer *t, const struct options *opts)
 
 	err = leaktrace_bpf__load(t->skel);
 	if (err) {
-		lt_error("cannot load the BPF program into the kernel: %s (run with -vv for the verifier log)",
-			 strerror(-err));
+		lt_error(
+			"cannot load the BPF program into the kernel: %s (run with -vv for the verifier log)",
+			strerror(-err));
 		return err;
 	}
 	return 0;
@@ -302,9 +309,10 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 
 	err = find_offsets(t, lib->path, offsets);
 	if (err == -ENOENT) {
-		lt_error("%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
-			 lib->path, t->opts->symbol_prefix ?: "",
-			 t->opts->symbol_prefix ?: "");
+		lt_error(
+			"%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
+			lib->path, t->opts->symbol_prefix ?: "",
+			t->opts->symbol_prefix ?: "");
 		return err;
 	}
 	if (err) {
@@ -369,8 +377,8 @@ static const struct map_entry *find_allocator(const struct tracer *t,
 	for (i = 0; i < n; i++) {
 		if (!maps[i].executable || !maps[i].inode)
 			continue;
-		if (lib_st ? same_file(&maps[i], lib_st) :
-			     is_libc_name(maps[i].path))
+		if (lib_st ? same_file(&maps[i], lib_st)
+			   : is_libc_name(maps[i].path))
 			return &maps[i];
 	}
 	return NULL;
@@ -410,8 +418,8 @@ static int stat_lib_option(const struct tracer *t, struct stat *st)
 	return 0;
 }
 
-static int probe_process_allocator(struct tracer *t, pid_t pid,
-				   pid_t filter, bool quiet)
+static int probe_process_allocator(struct tracer *t, pid_t pid, pid_t filter,
+				   bool quiet)
 {
 	struct stat lib_st, st;
 	struct map_entry *maps = NULL;
@@ -430,8 +438,9 @@ static int probe_process_allocator(struct tracer *t, pid_t pid,
 		free(maps);
 		if (quiet)
 			return 0;
-		lt_error("process %d does not map %s: nothing to probe (statically linked? try --lib /proc/%d/exe)",
-			 pid, t->opts->lib ?: "libc", pid);
+		lt_error(
+			"process %d does not map %s: nothing to probe (statically linked? try --lib /proc/%d/exe)",
+			pid, t->opts->lib ?: "libc", pid);
 		return -ENOENT;
 	}
 	err = mapped_file_path(pid, e, lib.path, sizeof(lib.path), &st);
@@ -608,8 +617,9 @@ int tracer_spawn(struct tracer *t)
 	pid_t pid;
 
 	if (wordexp(t->opts->command, &we, WRDE_NOCMD) || !we.we_wordc) {
-		lt_error("cannot parse -c \"%s\": give a command and its arguments",
-			 t->opts->command);
+		lt_error(
+			"cannot parse -c \"%s\": give a command and its arguments",
+			t->opts->command);
 		return -EINVAL;
 	}
 	err = search_path(we.we_wordv[0], path, sizeof(path));

@@ -19,8 +19,8 @@ struct bpf_link;
 struct probed_lib {
 	dev_t dev;
 	ino_t ino;
-	pid_t pid;		/* process the probes are limited to, -1: all */
-	char path[4096];	/* path used to attach */
+	pid_t pid;	 /* process the probes are limited to, -1: all */
+	char path[4096]; /* path used to attach */
 	int n_probes;
 };
 
@@ -31,9 +31,9 @@ struct tracer {
 	size_t n_links, cap_links;
 	struct probed_lib *libs;
 	size_t n_libs, cap_libs;
-	pid_t child;		/* -c: the command's pid, until reaped */
-	int child_go_fd;	/* -c: write end that releases the child */
-	int child_err_fd;	/* -c: read end receiving exec errors */
+	pid_t child;	  /* -c: the command's pid, until reaped */
+	int child_go_fd;  /* -c: write end that releases the child */
+	int child_err_fd; /* -c: read end receiving exec errors */
 };
 
 /* Check privileges and BTF, open and load the BPF program. 0 or -errno. */

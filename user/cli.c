@@ -30,6 +30,8 @@ static const char usage_text[] =
 	"      --min-size BYTES    ignore allocations smaller than this (512, 4K)\n"
 	"      --max-size BYTES    ignore allocations larger than this\n"
 	"      --min-age DURATION  leave out allocations younger than this\n"
+	"      --file-mappings     count file-backed mmaps too (default: only\n"
+	"                          anonymous mappings and brk)\n"
 	"      --folded FILE       write folded stacks (flame graph input) to FILE\n"
 	"                          at every report\n"
 	"      --json              one JSON object per report instead of text\n"
@@ -58,6 +60,7 @@ enum long_only {
 	OPT_JSON,
 	OPT_LIB,
 	OPT_SYMBOL_PREFIX,
+	OPT_FILE_MAPPINGS,
 };
 
 static const struct option long_options[] = {
@@ -71,6 +74,7 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lib", required_argument, NULL, OPT_LIB },
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
+	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -124,26 +128,37 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case 'T':
 		if (parse_long(arg, 1, 100000, &n))
-			return usage_error("invalid --top '%s': expected a positive number", arg);
+			return usage_error(
+				"invalid --top '%s': expected a positive number",
+				arg);
 		o->top = n;
 		return 0;
 	case OPT_MIN_SIZE:
 		if (parse_size(arg, &o->min_size))
-			return usage_error("invalid --min-size '%s': expected bytes, e.g. 512 or 4K", arg);
+			return usage_error(
+				"invalid --min-size '%s': expected bytes, e.g. 512 or 4K",
+				arg);
 		return 0;
 	case OPT_MAX_SIZE:
 		if (parse_size(arg, &o->max_size))
-			return usage_error("invalid --max-size '%s': expected bytes, e.g. 1M", arg);
+			return usage_error(
+				"invalid --max-size '%s': expected bytes, e.g. 1M",
+				arg);
 		return 0;
 	case OPT_MIN_AGE:
 		if (parse_duration_ns(arg, &o->min_age_ns) || !o->min_age_ns)
-			return usage_error("invalid --min-age '%s': expected a duration, e.g. 30s", arg);
+			return usage_error(
+				"invalid --min-age '%s': expected a duration, e.g. 30s",
+				arg);
 		return 0;
 	case OPT_FOLDED:
 		o->folded = arg;
 		return 0;
 	case OPT_JSON:
 		o->json = true;
+		return 0;
+	case OPT_FILE_MAPPINGS:
+		o->file_mappings = true;
 		return 0;
 	case OPT_LIB:
 		o->lib = arg;
@@ -174,10 +189,14 @@ static int parse_positional(struct options *o, int argc, char **argv)
 		return usage_error("unexpected argument '%s'", argv[2]);
 	if (argc >= 1 && (parse_duration_ns(argv[0], &o->interval_ns) ||
 			  o->interval_ns < 1000000ULL))
-		return usage_error("invalid interval '%s': expected a duration of at least 1ms, e.g. 10 or 500ms", argv[0]);
+		return usage_error(
+			"invalid interval '%s': expected a duration of at least 1ms, e.g. 10 or 500ms",
+			argv[0]);
 	if (argc == 2) {
 		if (parse_long(argv[1], 1, LONG_MAX, &n))
-			return usage_error("invalid count '%s': expected a positive number of reports", argv[1]);
+			return usage_error(
+				"invalid count '%s': expected a positive number of reports",
+				argv[1]);
 		o->count = n;
 	}
 	return 0;
@@ -205,7 +224,8 @@ int parse_options(int argc, char **argv, struct options *o)
 	if (o->command && o->n_pids)
 		return usage_error("%s", "-c and -p cannot be combined");
 	if (o->min_size > o->max_size)
-		return usage_error("%s", "--min-size is larger than --max-size");
+		return usage_error("%s",
+				   "--min-size is larger than --max-size");
 	if (o->symbol_prefix && !o->lib)
 		lt_debug("--symbol-prefix without --lib: looking in libc");
 	return 0;

@@ -12,22 +12,23 @@
 struct options {
 	pid_t pids[LT_MAX_PIDS];
 	int n_pids;
-	const char *command;	/* -c: run this under tracing */
+	const char *command; /* -c: run this under tracing */
 	uint64_t interval_ns;
-	long count;		/* reports before exiting, 0: until stopped */
+	long count; /* reports before exiting, 0: until stopped */
 	int top;
 	uint64_t min_size;
 	uint64_t max_size;
 	uint64_t min_age_ns;
-	const char *lib;	/* allocator library to probe instead of libc */
+	const char *lib; /* allocator library to probe instead of libc */
 	const char *symbol_prefix;
 	const char *folded;
+	bool file_mappings;	/* count file-backed mappings too */
 	bool json;
 	int verbose;
 };
 
 /* Exit codes besides 0. */
-#define LT_EXIT_USAGE 2
+#define LT_EXIT_USAGE	2
 #define LT_EXIT_FAILURE 1
 
 /*

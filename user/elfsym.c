@@ -70,8 +70,8 @@ static void scan_sections(Elf *elf, Elf64_Word type, const char *const *names,
 			scan_symtab(elf, scn, names, n, offsets);
 }
 
-int elf_function_offsets(const char *path, const char *const *names,
-			 size_t n, uint64_t *offsets)
+int elf_function_offsets(const char *path, const char *const *names, size_t n,
+			 uint64_t *offsets)
 {
 	int fd, err = 0;
 	Elf *elf;

@@ -12,7 +12,7 @@
  * instruction in offsets[i], 0 when absent. Returns 0 or -errno
  * (-ENOEXEC: not an ELF file).
  */
-int elf_function_offsets(const char *path, const char *const *names,
-			 size_t n, uint64_t *offsets);
+int elf_function_offsets(const char *path, const char *const *names, size_t n,
+			 uint64_t *offsets);
 
 #endif

@@ -183,7 +183,7 @@ static struct mproc *find_or_add_proc(struct mtrack *t, uint32_t tgid)
 	memmove(&t->procs[i + 1], &t->procs[i],
 		(t->nprocs - i) * sizeof(*t->procs));
 	t->nprocs++;
-	t->procs[i] = (struct mproc){.tgid = tgid};
+	t->procs[i] = (struct mproc){ .tgid = tgid };
 	return &t->procs[i];
 }
 
@@ -413,7 +413,7 @@ static size_t merge_by_stack(struct mstat *stats, size_t n)
 long mtrack_stats(const struct mtrack *t, uint64_t max_ts_ns,
 		  struct mstat **out)
 {
-	struct stats_cursor c = {.max_ts_ns = max_ts_ns};
+	struct stats_cursor c = { .max_ts_ns = max_ts_ns };
 	size_t i, total = 0;
 
 	*out = NULL;

@@ -18,7 +18,7 @@ struct traced_proc {
 	int64_t rss;	       /* at the last report */
 	int64_t prev_total;    /* outstanding bytes at the last report */
 	bool exited;
-	bool modules_stale;    /* new code was mapped since the last look */
+	bool modules_stale; /* new code was mapped since the last look */
 };
 
 struct proc_table {

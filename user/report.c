@@ -123,7 +123,8 @@ int report_build(struct report *r, const struct snapshot *snap,
 		struct traced_proc *p =
 			procs_get(procs, snap->rows[i].tgid, true);
 
-		while (end < snap->n && snap->rows[end].tgid == snap->rows[i].tgid)
+		while (end < snap->n &&
+		       snap->rows[end].tgid == snap->rows[i].tgid)
 			end++;
 		if (!p)
 			return -ENOMEM;

@@ -18,8 +18,8 @@ struct proc_report {
 	struct traced_proc *proc;
 	int64_t heap_bytes, heap_count;
 	int64_t map_bytes, map_count;
-	int64_t allocator_map_bytes; /* the allocator's own mappings */
-	int64_t growth;		     /* since the previous report */
+	int64_t allocator_map_bytes;	    /* the allocator's own mappings */
+	int64_t growth;			    /* since the previous report */
 	const struct stack_row **by_growth; /* growth > 0, largest first */
 	size_t n_by_growth;
 	const struct stack_row **by_bytes; /* final report: most bytes first */

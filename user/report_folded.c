@@ -7,7 +7,7 @@
 #include "folded.h"
 #include "report.h"
 
-#define MAX_FRAMES LT_MAX_STACK_DEPTH
+#define MAX_FRAMES   LT_MAX_STACK_DEPTH
 #define LINE_MAX_LEN (MAX_FRAMES * 128)
 
 static void append(char *line, size_t *used, const char *frame)

@@ -47,10 +47,14 @@ static void json_row(FILE *out, const struct report *r, struct traced_proc *p,
 				   MAX_FRAMES);
 	int window, grew = row_trend(row, &window);
 
-	fprintf(out, "{\"id\":\"0x%" PRIx64 "\",\"growth_bytes\":%" PRId64 ",\"bytes\":%" PRId64 ",\"count\":%" PRId64,
+	fprintf(out,
+		"{\"id\":\"0x%" PRIx64 "\",\"growth_bytes\":%" PRId64
+		",\"bytes\":%" PRId64 ",\"count\":%" PRId64,
 		row->stack_id, row->growth, row_bytes(row),
 		row->heap_count + row->map_count);
-	fprintf(out, ",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64 ",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
+	fprintf(out,
+		",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64
+		",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
 		row->heap_bytes, row->heap_count, row->map_bytes,
 		row->map_count);
 	fprintf(out, ",\"trend_grew\":%d,\"trend_reports\":%d,\"frames\":[",
@@ -85,13 +89,20 @@ static void json_proc(FILE *out, const struct report *r,
 
 	fprintf(out, "{\"pid\":%d,\"comm\":", p->pid);
 	json_string(out, p->comm);
-	fprintf(out, ",\"alive\":%s,\"rss_bytes\":%" PRId64 ",\"rss_growth_bytes\":%" PRId64,
+	fprintf(out,
+		",\"alive\":%s,\"rss_bytes\":%" PRId64
+		",\"rss_growth_bytes\":%" PRId64,
 		p->exited ? "false" : "true", p->rss,
-		p->rss >= 0 && p->rss_at_attach >= 0 ? p->rss - p->rss_at_attach :
-						       0);
-	fprintf(out, ",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64 ",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
+		p->rss >= 0 && p->rss_at_attach >= 0 ? p->rss - p->rss_at_attach
+						     : 0);
+	fprintf(out,
+		",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64
+		",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
 		pr->heap_bytes, pr->heap_count, pr->map_bytes, pr->map_count);
-	fprintf(out, ",\"allocator_mapped_bytes\":%" PRId64 ",\"growth_bytes\":%" PRId64 ",\"growth_since_attach_bytes\":%" PRId64,
+	fprintf(out,
+		",\"allocator_mapped_bytes\":%" PRId64
+		",\"growth_bytes\":%" PRId64
+		",\"growth_since_attach_bytes\":%" PRId64,
 		pr->allocator_map_bytes, pr->growth,
 		pr->heap_bytes + pr->map_bytes);
 	json_rows(out, r, pr, "stacks", pr->by_growth, pr->n_by_growth);
@@ -110,7 +121,8 @@ void report_print_json(FILE *out, const struct report *r)
 
 	gmtime_r(&r->wall.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(out, "{\"type\":\"report\",\"time\":\"%s\",\"final\":%s,\"elapsed_s\":%.3f,\"interval_s\":%.3f,\"mode\":\"exact\",\"min_age_s\":%.3f,\"losses\":{",
+	fprintf(out,
+		"{\"type\":\"report\",\"time\":\"%s\",\"final\":%s,\"elapsed_s\":%.3f,\"interval_s\":%.3f,\"mode\":\"exact\",\"min_age_s\":%.3f,\"losses\":{",
 		when, r->final ? "true" : "false", r->elapsed_s, r->interval_s,
 		r->min_age_ns / 1e9);
 	for (c = 0; c < LT_C_NR; c++)

@@ -37,8 +37,8 @@ static void print_frames(FILE *out, const struct report *r,
 	char text[600];
 
 	for (i = 0; i < n; i++)
-		fprintf(out, "        %s\n", frame_text(&frames[i], text,
-						       sizeof(text)));
+		fprintf(out, "        %s\n",
+			frame_text(&frames[i], text, sizeof(text)));
 }
 
 static void print_growth_row(FILE *out, const struct report *r,
@@ -47,7 +47,9 @@ static void print_growth_row(FILE *out, const struct report *r,
 	char g[32], b[32];
 	int window, grew = row_trend(row, &window);
 
-	fprintf(out, "    %s  outstanding %s in %" PRId64 " blocks, grew in %d of the last %d reports%s\n",
+	fprintf(out,
+		"    %s  outstanding %s in %" PRId64
+		" blocks, grew in %d of the last %d reports%s\n",
 		signed_bytes(g, sizeof(g), row->growth),
 		format_bytes(b, sizeof(b), row_bytes(row)),
 		row->heap_count + row->map_count, grew, window,
@@ -71,10 +73,12 @@ static void print_bytes_row(FILE *out, const struct report *r,
 static void print_header(FILE *out, const struct proc_report *pr)
 {
 	const struct traced_proc *p = pr->proc;
-	char heap[32], map[32], alloc[32], g[32], total[32], rss[32],
-		rss_g[32];
+	char heap[32], map[32], alloc[32], g[32], total[32], rss[32], rss_g[32];
 
-	fprintf(out, "pid %d (%s)%s: heap %s in %" PRId64 " blocks, mapped %s in %" PRId64 " mappings (allocator's own mappings %s)\n",
+	fprintf(out,
+		"pid %d (%s)%s: heap %s in %" PRId64
+		" blocks, mapped %s in %" PRId64
+		" mappings (allocator's own mappings %s)\n",
 		p->pid, p->comm, p->exited ? " [exited]" : "",
 		format_bytes(heap, sizeof(heap), pr->heap_bytes),
 		pr->heap_count, format_bytes(map, sizeof(map), pr->map_bytes),
@@ -140,8 +144,8 @@ void report_print_text(FILE *out, const struct report *r)
 	fprintf(out, "\n%s %s report: %.1f s interval, %.1f s since attach%s\n",
 		when, r->final ? "final" : "leaktrace", r->interval_s,
 		r->elapsed_s,
-		r->min_age_ns ? " (allocations younger than --min-age left out)" :
-				"");
+		r->min_age_ns ? " (allocations younger than --min-age left out)"
+			      : "");
 	if (!r->n_procs)
 		fprintf(out, "no outstanding allocations traced yet\n");
 	for (i = 0; i < r->n_procs; i++)

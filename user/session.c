@@ -21,9 +21,10 @@
 #include "snapshot.h"
 #include "stacks.h"
 
-#define POLL_MS 100
+#define POLL_MS	  100
 #define PROT_EXEC 0x4
-#define NSEC 1000000000ULL
+#define MAP_ANONYMOUS 0x20
+#define NSEC	  1000000000ULL
 
 struct session {
 	const struct options *opts;
@@ -92,8 +93,12 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	switch (ev->kind) {
 	case LT_EV_MMAP:
-		mtrack_map(s->mt, ev->tgid, ev->addr, ev->len, ev->stack_id,
-			   ev->ts_ns);
+		/* File mappings are mostly code and data of libraries. */
+		if (!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings)
+			mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
+		else
+			mtrack_map(s->mt, ev->tgid, ev->addr, ev->len,
+				   ev->stack_id, ev->ts_ns);
 		if (ev->prot & PROT_EXEC)
 			note_new_code(s, ev->tgid);
 		break;
@@ -152,8 +157,7 @@ static uint32_t epoch_limit(const struct session *s, uint64_t now)
 	return (now - s->opts->min_age_ns) / epoch;
 }
 
-static int take_snapshot(struct session *s, uint64_t now,
-			 struct snapshot *snap)
+static int take_snapshot(struct session *s, uint64_t now, struct snapshot *snap)
 {
 	uint64_t map_cutoff = UINT64_MAX;
 	struct raw_stat *heap = NULL;
@@ -162,17 +166,17 @@ static int take_snapshot(struct session *s, uint64_t now,
 	long n_maps;
 	int err;
 
-	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats),
-				 &heap, &n_heap);
+	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats), &heap,
+				 &n_heap);
 	if (err) {
 		lt_error("cannot read the kernel's allocation statistics: %s",
 			 strerror(-err));
 		return err;
 	}
 	if (s->opts->min_age_ns)
-		map_cutoff = now > s->opts->min_age_ns ?
-				     now - s->opts->min_age_ns :
-				     0;
+		map_cutoff = now > s->opts->min_age_ns
+				     ? now - s->opts->min_age_ns
+				     : 0;
 	n_maps = mtrack_stats(s->mt, map_cutoff, &maps);
 	if (n_maps < 0) {
 		free(heap);
@@ -202,8 +206,7 @@ static void emit_report(struct session *s, struct report *r)
 		return;
 	err = report_write_folded(r, s->opts->folded, many_processes(s));
 	if (err)
-		lt_warn("cannot write %s: %s", s->opts->folded,
-			strerror(-err));
+		lt_warn("cannot write %s: %s", s->opts->folded, strerror(-err));
 }
 
 static void forget_exited(struct session *s, const struct report *r)
@@ -268,8 +271,8 @@ static bool child_exited(struct session *s)
 		return false;
 	note_exit(s, s->tracer.child);
 	lt_info("command exited with status %d",
-		WIFEXITED(status) ? WEXITSTATUS(status) :
-				    128 + WTERMSIG(status));
+		WIFEXITED(status) ? WEXITSTATUS(status)
+				  : 128 + WTERMSIG(status));
 	s->tracer.child = 0;
 	return true;
 }
@@ -341,8 +344,7 @@ static int setup(struct session *s)
 	if (err)
 		return err;
 	s->mt = mtrack_new();
-	s->stacks = stack_store_new(
-		bpf_map__fd(s->tracer.skel->maps.stacks));
+	s->stacks = stack_store_new(bpf_map__fd(s->tracer.skel->maps.stacks));
 	s->rb = ring_buffer__new(bpf_map__fd(s->tracer.skel->maps.events),
 				 on_event, s, NULL);
 	if (!s->mt || !s->stacks || !s->rb) {

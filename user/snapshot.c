@@ -103,9 +103,8 @@ int snapshot_read_heap(int fd, struct raw_stat **out, size_t *n)
 	}
 }
 
-static void merge_heap(struct stack_row *rows, size_t *n,
-		       struct raw_stat *heap, size_t n_heap,
-		       uint32_t epoch_limit)
+static void merge_heap(struct stack_row *rows, size_t *n, struct raw_stat *heap,
+		       size_t n_heap, uint32_t epoch_limit)
 {
 	size_t i;
 
@@ -138,11 +137,10 @@ static struct stack_row *merge_maps(const struct stack_row *rows, size_t n,
 	if (!out)
 		return NULL;
 	while (i < n || j < n_maps) {
-		int c = i == n ? 1 :
-			j == n_maps ?
-				-1 :
-				cmp_key(rows[i].tgid, rows[i].stack_id,
-					maps[j].tgid, maps[j].stack_id);
+		int c = i == n	      ? 1
+			: j == n_maps ? -1
+				      : cmp_key(rows[i].tgid, rows[i].stack_id,
+						maps[j].tgid, maps[j].stack_id);
 
 		if (c <= 0)
 			out[k] = rows[i++];
@@ -159,8 +157,8 @@ static struct stack_row *merge_maps(const struct stack_row *rows, size_t n,
 	return out;
 }
 
-static const struct stack_row *find_row(const struct snapshot *s,
-					uint32_t tgid, uint64_t stack_id)
+static const struct stack_row *find_row(const struct snapshot *s, uint32_t tgid,
+					uint64_t stack_id)
 {
 	size_t lo = 0, hi = s ? s->n : 0;
 
@@ -199,8 +197,8 @@ static size_t apply_history(struct stack_row *rows, size_t n,
 		if (row_empty(r) && (!p || row_empty(p)))
 			continue;
 		r->growth = row_bytes(r) - (p ? row_bytes(p) : 0);
-		r->trend_bits = ((p ? p->trend_bits : 0) << 1) |
-				(r->growth > 0);
+		r->trend_bits =
+			((p ? p->trend_bits : 0) << 1) | (r->growth > 0);
 		r->reports = p ? p->reports + 1 : 1;
 		if (r->reports > 32)
 			r->reports = 32;

@@ -21,9 +21,10 @@ struct stack_row {
 	int64_t heap_count;
 	int64_t map_bytes;
 	int64_t map_count;
-	int64_t growth;		/* change of heap+map since the last report */
-	uint32_t trend_bits;	/* bit 0: grew in this report, bit 1: the one before.. */
-	uint32_t reports;	/* reports this row has been in, capped */
+	int64_t growth; /* change of heap+map since the last report */
+	uint32_t
+		trend_bits; /* bit 0: grew in this report, bit 1: the one before.. */
+	uint32_t reports; /* reports this row has been in, capped */
 };
 
 struct snapshot {

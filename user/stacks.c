@@ -118,8 +118,8 @@ size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 	for (i = 0; i < n; i++) {
 		out[i].addr = st->ips[i];
 		out[i].pseudo = NULL;
-		out[i].sym = p && p->sym ? symbolizer_lookup(p->sym, st->ips[i]) :
-					   NULL;
+		out[i].sym = p && p->sym ? symbolizer_lookup(p->sym, st->ips[i])
+					 : NULL;
 	}
 	return n;
 }

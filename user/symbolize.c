@@ -83,8 +83,7 @@ static int remember_module(struct symbolizer *s, const struct map_entry *e)
 {
 	if (s->n_modules == s->cap_modules) {
 		size_t cap = s->cap_modules ? 2 * s->cap_modules : 32;
-		struct known_module *m =
-			realloc(s->modules, cap * sizeof(*m));
+		struct known_module *m = realloc(s->modules, cap * sizeof(*m));
 
 		if (!m)
 			return -ENOMEM;
@@ -123,9 +122,10 @@ static int load_bias(int fd, const struct map_entry *e, uint64_t *bias)
 		if (e->offset < page_off ||
 		    e->offset >= ph.p_offset + ph.p_filesz)
 			continue;
-		*bias = eh.e_type == ET_EXEC ?
-				0 :
-				e->start - (e->offset - page_off) - page_vaddr;
+		*bias = eh.e_type == ET_EXEC
+				? 0
+				: e->start - (e->offset - page_off) -
+					  page_vaddr;
 		err = 0;
 		break;
 	}
@@ -208,7 +208,9 @@ static void resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *f)
 				   NULL);
 	base = modname ? strrchr(modname, '/') : NULL;
 	snprintf(f->module, sizeof(f->module), "%s",
-		 base ? base + 1 : modname ? modname : "");
+		 base	   ? base + 1
+		 : modname ? modname
+			   : "");
 	f->module_offset = addr - start;
 	name = dwfl_module_addrinfo(mod, lookup, &off, &sym, NULL, NULL, NULL);
 	if (name) {

@@ -28,13 +28,13 @@ struct duration_unit {
 };
 
 static const struct duration_unit duration_units[] = {
-	{"", NSEC_PER_SEC}, /* a bare number is seconds */
-	{"ns", 1},
-	{"us", NSEC_PER_USEC},
-	{"ms", NSEC_PER_MSEC},
-	{"s", NSEC_PER_SEC},
-	{"m", 60 * NSEC_PER_SEC},
-	{"h", 3600 * NSEC_PER_SEC},
+	{ "", NSEC_PER_SEC }, /* a bare number is seconds */
+	{ "ns", 1 },
+	{ "us", NSEC_PER_USEC },
+	{ "ms", NSEC_PER_MSEC },
+	{ "s", NSEC_PER_SEC },
+	{ "m", 60 * NSEC_PER_SEC },
+	{ "h", 3600 * NSEC_PER_SEC },
 };
 
 static const char binary_prefixes[] = "KMGT";
@@ -172,8 +172,8 @@ int parse_size(const char *s, uint64_t *bytes)
 
 char *format_bytes(char *buf, size_t len, int64_t bytes)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB",
-					    "TiB", "PiB", "EiB"};
+	static const char *const units[] = { "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
 	const size_t nunits = sizeof(units) / sizeof(units[0]);
 	const char *sign = bytes < 0 ? "-" : "";
 	/* Negate in unsigned arithmetic so INT64_MIN works too. */

@@ -11,9 +11,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#define USAGE "NAME|all|list"
+#define USAGE	   "NAME|all|list"
 #define MAX_EXPECT 64
-#define MAX_KEEP 64
+#define MAX_KEEP   64
 
 static struct lt_expect exps[MAX_EXPECT];
 static int nexp;
@@ -261,7 +261,8 @@ LT_LEAKFN void leak_reallocarray(void)
 	hold(p);
 	errno = 0;
 	q = reallocarray(p, nmemb, 4);
-	lt_check(!q, "reallocarray: reallocarray(p, SIZE_MAX/2, 4) did not fail");
+	lt_check(!q,
+		 "reallocarray: reallocarray(p, SIZE_MAX/2, 4) did not fail");
 	lt_check(errno == ENOMEM, "reallocarray: errno is not ENOMEM");
 	if (q)
 		hold(q);
@@ -304,7 +305,8 @@ LT_LEAKFN void leak_posix_memalign_fail(void)
 	rc = posix_memalign(&q, 4096, 5000);
 	lt_check(!rc && q,
 		 "posix_memalign_fail: posix_memalign(4096, 5000) failed");
-	lt_check(aligned(q, 4096), "posix_memalign_fail: block not 4096-aligned");
+	lt_check(aligned(q, 4096),
+		 "posix_memalign_fail: block not 4096-aligned");
 	hold(q);
 }
 
@@ -393,7 +395,7 @@ LT_LEAKFN void leak_free(void)
 	}
 	for (i = 0; i < 10; i++) {
 		if (i % 3 == 2)
-			hold(p[i]);	/* 2, 5, 8 */
+			hold(p[i]); /* 2, 5, 8 */
 		else
 			free(p[i]);
 	}
@@ -443,7 +445,7 @@ LT_LEAKFN void leak_munmap_partial(void)
 		 "munmap_partial: munmap of the first page failed");
 	if (lt.selfcheck && a != MAP_FAILED && b != MAP_FAILED) {
 		lt_check(mapped(a, 3 * ps) && mapped(a + 5 * ps, 3 * ps) &&
-			 mapped(b + ps, 3 * ps),
+				 mapped(b + ps, 3 * ps),
 			 "munmap_partial: kept pages not mapped");
 		lt_check(unmapped(a + 3 * ps, 2 * ps) && unmapped(b, ps),
 			 "munmap_partial: unmapped pages still mapped");
@@ -481,7 +483,7 @@ static void sc_mremap(void)
 }
 
 /* sbrk: +12345 then -345 leaves 12000 bytes past the old break. */
-#define SBRK_UP 12345
+#define SBRK_UP	  12345
 #define SBRK_DOWN 345
 
 LT_LEAKFN void leak_sbrk(void)
@@ -494,7 +496,7 @@ LT_LEAKFN void leak_sbrk(void)
 	lt_check(mid == start + SBRK_UP, "sbrk: sbrk(-345) failed");
 	if (lt.selfcheck)
 		lt_check(syscall(SYS_brk, 0) ==
-			 (long)(start + SBRK_UP - SBRK_DOWN),
+				 (long)(start + SBRK_UP - SBRK_DOWN),
 			 "sbrk: break not 12000 bytes past the old one");
 }
 

@@ -5,9 +5,9 @@
  */
 #include "target.h"
 
-#define USAGE ""
+#define USAGE	""
 #define NBLOCKS 3
-#define BLOCK 8192
+#define BLOCK	8192
 
 static void *volatile kept[NBLOCKS];
 
@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 		lt_check(kept[i], "malloc returned NULL");
 	{
 		struct lt_expect e[] = {
-			{ "leak_before_exit", "heap", NBLOCKS * BLOCK, NBLOCKS },
+			{ "leak_before_exit", "heap", NBLOCKS * BLOCK,
+			  NBLOCKS },
 		};
 
 		lt_report(e, LT_ARRAY_SIZE(e));

@@ -6,9 +6,9 @@
  */
 #include "target.h"
 
-#define USAGE "[MS delay (500)]"
+#define USAGE	"[MS delay (500)]"
 #define NBLOCKS 5
-#define BLOCK 1000
+#define BLOCK	1000
 
 static void *volatile kept[NBLOCKS];
 

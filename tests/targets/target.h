@@ -46,13 +46,13 @@
 
 #define LT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define LT_MAX_POS 8
+#define LT_MAX_POS   8
 #define LT_MAX_FAILS 16
-#define LT_JSON_MAX 8192
+#define LT_JSON_MAX  8192
 
 struct lt_expect {
 	const char *func;
-	const char *kind;	/* "heap" or "mapped" */
+	const char *kind; /* "heap" or "mapped" */
 	long long bytes;
 	long long count;
 };
@@ -64,7 +64,7 @@ static struct {
 	bool selfcheck;
 	int npos;
 	const char *pos[LT_MAX_POS];
-	sigset_t sigs;		/* SIGUSR1 and SIGTERM, blocked */
+	sigset_t sigs; /* SIGUSR1 and SIGTERM, blocked */
 	int nfails;
 	const char *fails[LT_MAX_FAILS];
 } lt;
@@ -166,7 +166,8 @@ static inline void lt_setup(void)
 	sigaddset(&lt.sigs, SIGUSR1);
 	sigaddset(&lt.sigs, SIGTERM);
 	if (sigprocmask(SIG_BLOCK, &lt.sigs, NULL)) {
-		lt_printfd(2, "%s: sigprocmask: %s\n", lt.name, strerror(errno));
+		lt_printfd(2, "%s: sigprocmask: %s\n", lt.name,
+			   strerror(errno));
 		exit(1);
 	}
 
@@ -232,10 +233,11 @@ static inline void lt_report(const struct lt_expect *e, int n)
 		     lt.name);
 	len = r;
 	for (i = 0; i < n && len < sizeof(buf); i++) {
-		r = snprintf(buf + len, sizeof(buf) - len,
-			     "%s{\"func\":\"%s\",\"kind\":\"%s\",\"bytes\":%lld,\"count\":%lld}",
-			     i ? "," : "", e[i].func, e[i].kind, e[i].bytes,
-			     e[i].count);
+		r = snprintf(
+			buf + len, sizeof(buf) - len,
+			"%s{\"func\":\"%s\",\"kind\":\"%s\",\"bytes\":%lld,\"count\":%lld}",
+			i ? "," : "", e[i].func, e[i].kind, e[i].bytes,
+			e[i].count);
 		len += r;
 	}
 	if (len < sizeof(buf))

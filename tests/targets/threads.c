@@ -10,20 +10,21 @@
 
 #include <pthread.h>
 
-#define USAGE "[T threads (8)] [N pairs per thread (1000000/T)] " \
-	      "[L leaks per thread (100)]"
+#define USAGE                                                                  \
+	"[T threads (8)] [N pairs per thread (1000000/T)] "                    \
+	"[L leaks per thread (100)]"
 #define MAX_THREADS 1024
-#define MAX_LEAKS (1 << 20)
-#define LEAK_SIZE 256
-#define RING 8
-#define MIN_SIZE 16
-#define MAX_SIZE 4096
+#define MAX_LEAKS   (1 << 20)
+#define LEAK_SIZE   256
+#define RING	    8
+#define MIN_SIZE    16
+#define MAX_SIZE    4096
 
 struct worker {
 	pthread_t thread;
 	long long idx;
-	long long n;		/* malloc/free pairs to make */
-	long long l;		/* blocks to leak */
+	long long n; /* malloc/free pairs to make */
+	long long l; /* blocks to leak */
 	long long leaked;
 	long long mallocs;
 	long long frees;

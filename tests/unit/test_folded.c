@@ -162,9 +162,10 @@ static void test_write_merges_and_sorts(void **state)
 {
 	struct scratch *s = *state;
 	const struct folded_line lines[] = {
-		{"main;b", 10},	 {"main;a", 5},	  {"main;b", 7}, {"zero", 0},
-		{"main;a;c", 0}, {"main;a;c", 3}, {"x", 0},	 {"x", 0},
-		{"Main;z", 1},	 {"main", 2},
+		{ "main;b", 10 }, { "main;a", 5 },   { "main;b", 7 },
+		{ "zero", 0 },	  { "main;a;c", 0 }, { "main;a;c", 3 },
+		{ "x", 0 },	  { "x", 0 },	     { "Main;z", 1 },
+		{ "main", 2 },
 	};
 	struct stat st;
 
@@ -185,8 +186,8 @@ static void test_write_merges_and_sorts(void **state)
 static void test_write_replaces(void **state)
 {
 	struct scratch *s = *state;
-	const struct folded_line first[] = {{"a;b", 1}, {"c", 2}};
-	const struct folded_line second[] = {{"d", 4}};
+	const struct folded_line first[] = { { "a;b", 1 }, { "c", 2 } };
+	const struct folded_line second[] = { { "d", 4 } };
 
 	assert_int_equal(folded_write(s->path, first, 2), 0);
 	assert_file_is(s->path, "a;b 1\nc 2\n");
@@ -198,7 +199,7 @@ static void test_write_replaces(void **state)
 static void test_write_empty(void **state)
 {
 	struct scratch *s = *state;
-	const struct folded_line zeros[] = {{"a", 0}, {"b", 0}};
+	const struct folded_line zeros[] = { { "a", 0 }, { "b", 0 } };
 
 	assert_int_equal(folded_write(s->path, NULL, 0), 0);
 	assert_file_is(s->path, "");
@@ -211,9 +212,9 @@ static void test_write_saturates(void **state)
 {
 	struct scratch *s = *state;
 	const struct folded_line lines[] = {
-		{"big", UINT64_MAX - 1},
-		{"big", 5},
-		{"max", UINT64_MAX},
+		{ "big", UINT64_MAX - 1 },
+		{ "big", 5 },
+		{ "max", UINT64_MAX },
 	};
 
 	assert_int_equal(folded_write(s->path, lines, 3), 0);
@@ -257,7 +258,7 @@ static void test_write_many(void **state)
 static void test_write_missing_dir(void **state)
 {
 	struct scratch *s = *state;
-	const struct folded_line lines[] = {{"a", 1}};
+	const struct folded_line lines[] = { { "a", 1 } };
 	char path[192];
 
 	snprintf(path, sizeof(path), "%s/no-such-dir/out.folded", s->dir);
@@ -268,7 +269,7 @@ static void test_write_missing_dir(void **state)
 static void test_write_over_directory(void **state)
 {
 	struct scratch *s = *state;
-	const struct folded_line lines[] = {{"a", 1}};
+	const struct folded_line lines[] = { { "a", 1 } };
 
 	/* rename() fails late: the temporary file must still go away. */
 	assert_int_equal(mkdir(s->path, 0700), 0);
@@ -280,8 +281,8 @@ static void test_write_over_directory(void **state)
 static void test_write_bad_lines(void **state)
 {
 	struct scratch *s = *state;
-	const struct folded_line no_stack[] = {{"a", 1}, {NULL, 1}};
-	const struct folded_line empty_stack[] = {{"", 1}};
+	const struct folded_line no_stack[] = { { "a", 1 }, { NULL, 1 } };
+	const struct folded_line empty_stack[] = { { "", 1 } };
 
 	assert_int_equal(folded_write(s->path, no_stack, 2), -EINVAL);
 	assert_int_equal(folded_write(s->path, empty_stack, 1), -EINVAL);

@@ -59,7 +59,7 @@ static void check_stats(const struct mtrack *t, uint64_t max_ts,
 
 #define CHECK(t, max_ts, ...)                                                  \
 	do {                                                                   \
-		const struct mstat want_[] = {__VA_ARGS__};                    \
+		const struct mstat want_[] = { __VA_ARGS__ };                  \
 		check_stats(t, max_ts, want_, sizeof(want_) / sizeof(*want_)); \
 	} while (0)
 
@@ -400,8 +400,8 @@ static size_t model_stats(const struct model *m, uint64_t max_ts,
 
 	for (p = 0; p < 2; p++) {
 		for (s = 0; s < 4; s++) {
-			struct mstat st = {.tgid = (uint32_t)p + 1,
-					   .stack_id = (uint64_t)s};
+			struct mstat st = { .tgid = (uint32_t)p + 1,
+					    .stack_id = (uint64_t)s };
 
 			for (a = 0; a < SPACE; a++) {
 				uint32_t id = m->rec[p][a];
