@@ -104,6 +104,7 @@ demo:
 	./demo/run-demo.sh
 
 bench: leaktrace
+	@echo "bench: C malloc/free loop, untraced vs traced (pairs per run, rounds)" >&2
 	./bench/run.sh
 
 clean:

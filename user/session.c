@@ -21,10 +21,10 @@
 #include "snapshot.h"
 #include "stacks.h"
 
-#define POLL_MS	  100
-#define PROT_EXEC 0x4
+#define POLL_MS	      100
+#define PROT_EXEC     0x4
 #define MAP_ANONYMOUS 0x20
-#define NSEC	  1000000000ULL
+#define NSEC	      1000000000ULL
 
 struct session {
 	const struct options *opts;
@@ -398,11 +398,12 @@ static int run_loop(struct session *s)
 			continue;
 		if (s->system_wide)
 			tracer_attach_all(&s->tracer); /* new containers */
+		/* The last of COUNT reports is the final one. */
+		if (s->opts->count && s->reports + 1 >= s->opts->count)
+			break;
 		err = do_report(s, false);
 		if (err)
 			return err;
-		if (s->opts->count && s->reports >= s->opts->count)
-			return 0;
 	}
 	return do_report(s, true);
 }
