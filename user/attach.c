@@ -193,6 +193,67 @@ static int keep_link(struct tracer *t, struct bpf_link *link)
 	return 0;
 }
 
+static bool pid_listed(const pid_t *pids, size_t n, __u32 tgid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((__u32)pids[i] == tgid)
+			return true;
+	return false;
+}
+
+/*
+ * Keys are collected first and deleted after: deleting while walking a hash
+ * map restarts the walk. Both key types start with the tgid.
+ */
+static long forget_in_map(int fd, size_t key_size, const pid_t *pids, size_t n)
+{
+	char prev[32] = { 0 }, key[32];
+	char *doomed = NULL, *grown;
+	size_t count = 0, cap = 0, i;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		first = false;
+		memcpy(prev, key, key_size);
+		if (!pid_listed(pids, n, *(__u32 *)key))
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 256;
+			grown = realloc(doomed, cap * key_size);
+			if (!grown)
+				break;
+			doomed = grown;
+		}
+		memcpy(doomed + count++ * key_size, key, key_size);
+	}
+	for (i = 0; i < count; i++)
+		bpf_map_delete_elem(fd, doomed + i * key_size);
+	free(doomed);
+	return count;
+}
+
+long tracer_forget_processes(struct tracer *t, const pid_t *pids, size_t n)
+{
+	struct leaktrace_bpf *skel = t->skel;
+	long removed;
+	size_t i;
+
+	if (!n)
+		return 0;
+	removed = forget_in_map(bpf_map__fd(skel->maps.stats),
+				sizeof(struct lt_stat_key), pids, n);
+	removed += forget_in_map(bpf_map__fd(skel->maps.allocs),
+				 sizeof(struct lt_alloc_key), pids, n);
+	for (i = 0; i < n; i++) {
+		__u32 key = pids[i];
+
+		bpf_map__delete_elem(skel->maps.targets, &key, sizeof(key), 0);
+	}
+	return removed;
+}
+
 int tracer_attach_tracepoints(struct tracer *t)
 {
 	struct bpf_program *progs[] = {

@@ -52,6 +52,12 @@ int tracer_attach_all(struct tracer *t);
 int tracer_spawn(struct tracer *t);
 int tracer_release_child(struct tracer *t);
 
+/*
+ * Drop what the kernel keeps for processes that exited (their blocks and
+ * aggregates), so a reused PID starts clean. Returns entries removed.
+ */
+long tracer_forget_processes(struct tracer *t, const pid_t *pids, size_t n);
+
 /* Width of the kernel's age buckets (0: no --min-age). */
 uint64_t tracer_epoch_ns(const struct tracer *t);
 

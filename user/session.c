@@ -209,20 +209,29 @@ static void emit_report(struct session *s, struct report *r)
 		lt_warn("cannot write %s: %s", s->opts->folded, strerror(-err));
 }
 
-static void forget_exited(struct session *s, const struct report *r)
+/*
+ * System-wide, a process that exited has had its last report: forget it
+ * here and in the kernel, or its PID's next owner would inherit its blocks.
+ */
+static void forget_exited(struct session *s)
 {
-	size_t i;
+	pid_t *gone;
+	size_t i, n = 0;
 
-	for (i = 0; i < s->procs.n;) {
-		struct traced_proc *p = &s->procs.procs[i];
-
-		if (p->exited && s->system_wide) {
-			mtrack_drop_process(s->mt, p->pid);
-			procs_remove(&s->procs, p->pid);
-			continue;
-		}
-		i++;
+	if (!s->system_wide || !s->procs.n)
+		return;
+	gone = calloc(s->procs.n, sizeof(*gone));
+	if (!gone)
+		return;
+	for (i = 0; i < s->procs.n; i++)
+		if (s->procs.procs[i].exited)
+			gone[n++] = s->procs.procs[i].pid;
+	tracer_forget_processes(&s->tracer, gone, n);
+	for (i = 0; i < n; i++) {
+		mtrack_drop_process(s->mt, gone[i]);
+		procs_remove(&s->procs, gone[i]);
 	}
+	free(gone);
 }
 
 static int do_report(struct session *s, bool final)
@@ -250,7 +259,7 @@ static int do_report(struct session *s, bool final)
 	for (i = 0; i < r.n_procs; i++)
 		r.procs[i].proc->prev_total =
 			r.procs[i].heap_bytes + r.procs[i].map_bytes;
-	forget_exited(s, &r);
+	forget_exited(s);
 	report_free(&r);
 	snapshot_free(&s->prev);
 	s->prev = snap;
