@@ -415,17 +415,22 @@ static __always_inline struct thread_state *thread_state(__u32 tid)
 
 /*
  * Drop pending calls whose frames are gone (left by longjmp or a lost
- * return): a live outer call sits at or above the current return slot.
+ * return): a live outer call sits above the current return slot, or at it
+ * when it tail-called us (glibc's reallocarray jumps to realloc). The same
+ * function at the same slot is a new call, not a tail call.
  */
 static __always_inline void drop_stale_calls(struct thread_state *ts,
-					     __u64 ret_slot)
+					     __u64 ret_slot, __u32 func)
 {
 	for (int i = 0; i < LT_MAX_NEST; i++) {
+		struct pending_call *top;
 		__u32 d = ts->depth;
 
 		if (d == 0 || d > LT_MAX_NEST)
 			break;
-		if (ts->calls[(d - 1) & (LT_MAX_NEST - 1)].ret_slot >= ret_slot)
+		top = &ts->calls[(d - 1) & (LT_MAX_NEST - 1)];
+		if (top->ret_slot > ret_slot ||
+		    (top->ret_slot == ret_slot && top->func != func))
 			break;
 		ts->depth = d - 1;
 	}
@@ -445,7 +450,7 @@ static __always_inline int enter_call(struct pt_regs *regs, enum lt_func func,
 	ts = thread_state((__u32)id);
 	if (!ts)
 		return 0;
-	drop_stale_calls(ts, ret_slot);
+	drop_stale_calls(ts, ret_slot, func);
 	d = ts->depth;
 	if (d >= LT_MAX_NEST) {
 		count(LT_C_NEST_OVERFLOW);
@@ -473,7 +478,7 @@ static __always_inline bool pop_call(struct thread_state *ts, __u64 ret_sp,
 {
 	__u32 d;
 
-	drop_stale_calls(ts, ret_sp - 8);
+	drop_stale_calls(ts, ret_sp - 8, LT_F_NR);
 	d = ts->depth;
 	if (d == 0 || d > LT_MAX_NEST)
 		return false;
@@ -601,7 +606,7 @@ int BPF_KPROBE(free_entry, __u64 ptr)
 		return 0;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts) {
-		drop_stale_calls(ts, PT_REGS_SP(ctx));
+		drop_stale_calls(ts, PT_REGS_SP(ctx), LT_F_FREE);
 		/* realloc(p, 0) frees inside realloc: its return handles it. */
 		if (ts->depth)
 			return 0;

@@ -361,7 +361,11 @@ static int find_offsets(const struct tracer *t, const char *path,
 	return 0;
 }
 
-/* Entry probes first: a call caught between the two gets no return. */
+/*
+ * Return probes first: a call caught between the two is a return without
+ * entry, which is counted and ignored; the other order would leave a
+ * pending entry that never returns.
+ */
 static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 {
 	uint64_t offsets[LT_F_NR];
@@ -381,6 +385,14 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 		return err;
 	}
 	for (f = 0; f < LT_F_NR; f++) {
+		if (!offsets[f] || f == LT_F_FREE)
+			continue;
+		err = attach_probe(t, t->skel->progs.alloc_return, true,
+				   lib->pid, lib->path, offsets[f]);
+		if (err)
+			goto fail;
+	}
+	for (f = 0; f < LT_F_NR; f++) {
 		symbol_name(t, f, name, sizeof(name));
 		if (!offsets[f]) {
 			lt_debug("%s: no %s of its own, not probed", lib->path,
@@ -395,14 +407,6 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 		lt_debug("probe %s at %s+0x%llx%s", name, lib->path,
 			 (unsigned long long)offsets[f],
 			 f == LT_F_FREE ? "" : " (entry and return)");
-	}
-	for (f = 0; f < LT_F_NR; f++) {
-		if (!offsets[f] || f == LT_F_FREE)
-			continue;
-		err = attach_probe(t, t->skel->progs.alloc_return, true,
-				   lib->pid, lib->path, offsets[f]);
-		if (err)
-			goto fail;
 	}
 	return remember_lib(t, lib);
 fail:
