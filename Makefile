@@ -92,7 +92,7 @@ install: leaktrace
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leaktrace $(DESTDIR)$(MANDIR)/leaktrace.8
 
-LINT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/unit/*.c)
+LINT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

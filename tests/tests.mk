@@ -18,7 +18,14 @@ tests/unit/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/unit/bin
 tests/targets/bin/%: tests/targets/%.c tests/targets/target.h | tests/targets/bin
 	$(CC) $(TARGET_CFLAGS) -o $@ $< -lm
 
-targets: $(TARGET_BINS)
+# A prefixed toy allocator in its own library, for --lib/--symbol-prefix.
+tests/targets/bin/libtoyalloc.so: tests/targets/lib/toyalloc.c | tests/targets/bin
+	$(CC) $(TARGET_CFLAGS) -shared -fPIC -o $@ $<
+
+tests/targets/bin/toy_user: tests/targets/toy_user.c tests/targets/target.h tests/targets/bin/libtoyalloc.so
+	$(CC) $(TARGET_CFLAGS) -o $@ $< -Ltests/targets/bin -ltoyalloc -Wl,-rpath,'$$ORIGIN'
+
+targets: $(TARGET_BINS) tests/targets/bin/libtoyalloc.so
 
 unit-test: $(UNIT_BINS)
 	tests/run --unit

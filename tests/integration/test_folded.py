@@ -49,16 +49,14 @@ class FoldedTest(LTTestCase):
         lt = self.start_tracer(["--folded", path, "-p", t.ready_pid, "1"])
         t.go()
         expect = t.wait_expect()
-        headers = sum(1 for l in lt.lines() if HEADER.match(l))
+        def count():
+            return sum(1 for l in lt.lines() if HEADER.match(l))
         # Report headers+2 was taken after the workload; once headers+3 is
         # printed, its folded file has been written.
-        n = 0
-        for _ in range(3):
-            lt.wait_line(HEADER.match, timeout=10,
-                         what="a periodic text report", start=headers + n)
-            n = sum(1 for l in lt.lines() if HEADER.match(l)) - headers
-            if n >= 3:
-                break
+        headers = count()
+        while count() < headers + 3:
+            lt.wait_line(HEADER.match, timeout=10, start=len(lt.lines()),
+                         what="a periodic text report")
         want = self.expected_heap(expect, "leak_here")
         lines, text = self.parse_folded(path)
         self.assertEqual(self.leaf_bytes(lines, "leak_here"), want,
