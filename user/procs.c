@@ -4,6 +4,7 @@
 #include "proc.h"
 #include "procs.h"
 #include "symbolize.h"
+#include "symcache.h"
 
 static struct traced_proc *find(struct proc_table *t, pid_t pid)
 {
@@ -43,7 +44,9 @@ struct traced_proc *procs_get(struct proc_table *t, pid_t pid, bool create)
 	proc_comm(pid, p->comm, sizeof(p->comm));
 	p->rss_at_attach = proc_rss_bytes(pid);
 	p->rss = p->rss_at_attach;
-	p->sym = symbolizer_new(pid);
+	if (!t->symcache)
+		t->symcache = symcache_new();
+	p->sym = t->symcache ? symbolizer_new(t->symcache, pid) : NULL;
 	if (p->sym)
 		symbolizer_refresh(p->sym);
 	p->exited = !proc_alive(pid);
@@ -83,6 +86,7 @@ void procs_free(struct proc_table *t)
 
 	for (i = 0; i < t->n; i++)
 		symbolizer_free(t->procs[i].sym);
+	symcache_free(t->symcache);
 	free(t->procs);
 	memset(t, 0, sizeof(*t));
 }

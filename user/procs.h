@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 struct symbolizer;
+struct symcache;
 
 struct traced_proc {
 	pid_t pid;
@@ -24,6 +25,7 @@ struct traced_proc {
 struct proc_table {
 	struct traced_proc *procs;
 	size_t n, cap;
+	struct symcache *symcache; /* modules and symbols, shared by all */
 };
 
 /* The entry for pid; with create, a new one (reading comm, RSS, maps). */

@@ -7,8 +7,8 @@
 #include "folded.h"
 #include "report.h"
 
-#define MAX_FRAMES   LT_MAX_STACK_DEPTH
-#define LINE_MAX_LEN (MAX_FRAMES * 128)
+#define MAX_FRAMES   STACK_MAX_FRAMES
+#define LINE_MAX_LEN (MAX_FRAMES * 64)
 
 static void append(char *line, size_t *used, const char *frame)
 {
@@ -28,7 +28,7 @@ static char *fold_row(const struct report *r, const struct proc_report *pr,
 	struct frame frames[MAX_FRAMES];
 	size_t n = stack_frames(r->stacks, pr->proc, row->stack_id, frames,
 				MAX_FRAMES);
-	char *line = malloc(LINE_MAX_LEN), name[512], safe[512];
+	char *line = malloc(LINE_MAX_LEN), *fit, name[512], safe[512];
 	size_t used = 0;
 
 	if (!line)
@@ -39,11 +39,14 @@ static char *fold_row(const struct report *r, const struct proc_report *pr,
 			 pr->proc->pid);
 		append(line, &used, folded_frame(safe, sizeof(safe), name));
 	}
+	/* Root first; an inlined call is a frame below its caller. */
 	while (n--) {
 		frame_short_name(&frames[n], name, sizeof(name));
 		append(line, &used, folded_frame(safe, sizeof(safe), name));
 	}
-	return line;
+	/* Every stack's line is kept until the file is written. */
+	fit = realloc(line, used + 1);
+	return fit ? fit : line;
 }
 
 int report_write_folded(const struct report *r, const char *path,

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "report.h"
 
-#define MAX_FRAMES LT_MAX_STACK_DEPTH
+#define MAX_FRAMES STACK_MAX_FRAMES
 
 static void json_string(FILE *out, const char *s)
 {
@@ -22,9 +22,19 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* Source location and module identity, when known. */
+static void json_frame_source(FILE *out, const struct frame_sym *sym)
+{
+	fprintf(out, ",\"file\":");
+	json_string(out, sym ? sym->file : "");
+	fprintf(out, ",\"line\":%u,\"inlined\":%s,\"build_id\":",
+		sym ? sym->line : 0, sym && sym->inlined ? "true" : "false");
+	json_string(out, sym ? sym->build_id : "");
+}
+
 static void json_frame(FILE *out, const struct frame *f)
 {
-	char text[600];
+	char text[1024];
 
 	fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"symbol\":", f->addr);
 	if (f->pseudo)
@@ -36,6 +46,7 @@ static void json_frame(FILE *out, const struct frame *f)
 	json_string(out, f->sym ? f->sym->module : "");
 	fprintf(out, ",\"text\":");
 	json_string(out, frame_text(f, text, sizeof(text)));
+	json_frame_source(out, f->sym);
 	fputc('}', out);
 }
 

@@ -5,7 +5,7 @@
 #include "report.h"
 #include "units.h"
 
-#define MAX_FRAMES LT_MAX_STACK_DEPTH
+#define MAX_FRAMES STACK_MAX_FRAMES
 
 static const char *signed_bytes(char *buf, size_t len, int64_t v)
 {
@@ -34,7 +34,7 @@ static void print_frames(FILE *out, const struct report *r,
 	struct frame frames[MAX_FRAMES];
 	size_t i, n = stack_frames(r->stacks, p, row->stack_id, frames,
 				   MAX_FRAMES);
-	char text[600];
+	char text[1024];
 
 	for (i = 0; i < n; i++)
 		fprintf(out, "        %s\n",

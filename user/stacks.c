@@ -101,11 +101,27 @@ static size_t pseudo_frame(struct frame *out, const char *name)
 	return 1;
 }
 
+/* One frame per function at addr: inlined calls first. */
+static size_t expand(struct frame *out, size_t max, uint64_t addr,
+		     const struct sym_frames *sf)
+{
+	size_t i, n = sf ? sf->n : 1;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		out[i].addr = addr;
+		out[i].pseudo = NULL;
+		out[i].sym = sf ? &sf->f[i] : NULL;
+	}
+	return n;
+}
+
 size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 		    uint64_t stack_id, struct frame *out, size_t max)
 {
 	const struct lt_stack *st;
-	size_t i, n;
+	size_t i, n = 0;
 
 	if (!max)
 		return 0;
@@ -114,12 +130,12 @@ size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 	st = stack_id == LT_STACK_UNKNOWN ? NULL : lookup(s, stack_id);
 	if (!st || !st->len)
 		return pseudo_frame(out, "[unknown stack]");
-	n = st->len < max ? st->len : max;
-	for (i = 0; i < n; i++) {
-		out[i].addr = st->ips[i];
-		out[i].pseudo = NULL;
-		out[i].sym = p && p->sym ? symbolizer_lookup(p->sym, st->ips[i])
-					 : NULL;
+	for (i = 0; i < st->len && n < max; i++) {
+		const struct sym_frames *sf =
+			p && p->sym ? symbolizer_lookup(p->sym, st->ips[i])
+				    : NULL;
+
+		n += expand(out + n, max - n, st->ips[i], sf);
 	}
 	return n;
 }
@@ -139,12 +155,9 @@ char *frame_short_name(const struct frame *f, char *buf, size_t len)
 {
 	if (f->pseudo)
 		snprintf(buf, len, "%s", f->pseudo);
-	else if (f->sym && f->sym->name[0])
-		snprintf(buf, len, "%s", f->sym->name);
-	else if (f->sym && f->sym->module[0])
-		snprintf(buf, len, "%s+0x%llx", f->sym->module,
-			 (unsigned long long)f->sym->module_offset);
+	else if (f->sym)
+		frame_sym_short(f->sym, buf, len);
 	else
-		snprintf(buf, len, "[unknown]");
+		snprintf(buf, len, "0x%llx", (unsigned long long)f->addr);
 	return buf;
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "leaktrace.h"
 #include "procs.h"
 #include "symbolize.h"
 
@@ -13,7 +14,14 @@ struct stack_store;
 struct stack_store *stack_store_new(int stacks_fd);
 void stack_store_free(struct stack_store *s);
 
-/* One printable frame of a stack, leaf first. */
+/* Frames of one stack once inlined calls are expanded. */
+#define STACK_MAX_FRAMES (4 * LT_MAX_STACK_DEPTH)
+
+/*
+ * One printable frame of a stack, leaf first. A return address with
+ * inlined calls gives several frames, innermost first, all with its addr:
+ * those with sym->inlined set, then the function holding the code.
+ */
 struct frame {
 	uint64_t addr;
 	const struct frame_sym *sym; /* NULL for pseudo frames */
@@ -22,15 +30,17 @@ struct frame {
 
 /*
  * The frames of (tgid, stack_id), symbolized with the process's
- * symbolizer. Returns the count (at most max).
+ * symbolizer, inlined calls expanded. Returns the count (at most max;
+ * the outermost frames are left out when there are more).
  */
 size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 		    uint64_t stack_id, struct frame *out, size_t max);
 
-/* Short text of one frame: "func+0x1a (module)". */
+/* Text of one frame: "func+0x1a (file.c:12) [module]". */
 char *frame_text(const struct frame *f, char *buf, size_t len);
 
-/* Frame name for folded stacks and flame graphs: "func" or "module+0xoff". */
+/* Frame name for folded stacks and flame graphs: "func" or "module+0xoff";
+ * inlined calls are frames of their own. */
 char *frame_short_name(const struct frame *f, char *buf, size_t len);
 
 #endif

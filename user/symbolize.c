@@ -1,290 +1,423 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include "addrmap.h"
 #include "log.h"
+#include "perfmap.h"
 #include "proc.h"
 #include "procmaps.h"
+#include "symcache.h"
 #include "symbolize.h"
 
-struct cache_slot {
-	uint64_t addr;
-	struct frame_sym *sym;
+#define PERFMAP_RETRY_NS 1000000000ULL /* between tries to open it */
+
+/* Code the process maps: a module, or anonymous memory ("[anon]"). */
+struct sym_range {
+	uint64_t start, end, offset, inode;
+	uint64_t bias;
+	struct sc_module *mod; /* NULL: no ELF file to read */
+	char label[64];	       /* module name when mod is NULL */
 };
 
-struct known_module {
-	uint64_t start;
-	uint64_t inode;
+/* A frame outside modules: JIT code or anonymous memory. */
+struct anon_entry {
+	unsigned int gen; /* of the perf map it was named with */
+	char module[64];
+	struct frame_sym f;
+	struct sym_frames sf;
 };
 
 struct symbolizer {
 	pid_t pid;
-	Dwfl *dwfl;
-	struct known_module *modules;
-	size_t n_modules, cap_modules;
-	struct cache_slot *cache;
-	size_t cache_cap, cache_used;
+	int procfd; /* /proc/PID: stays this process's even if PID is reused */
+	char root[32];
+	struct symcache *cache;
+	struct sym_range *ranges; /* sorted by start, not overlapping */
+	size_t n;
+	struct perfmap perf;
+	char perf_name[64];
+	uint64_t perf_tried_ns;
+	struct addrmap anon; /* address -> struct anon_entry */
 };
 
-static char *no_debuginfo_path;
-static const Dwfl_Callbacks dwfl_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &no_debuginfo_path,
+static const struct frame_sym unknown_sym = {
+	.name = "", .file = "", .module = "", .build_id = ""
 };
+static const struct sym_frames unknown_frames = { 1, &unknown_sym };
 
-struct symbolizer *symbolizer_new(pid_t pid)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The PID the process knows itself by (inside its PID namespace). */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t last = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+		long v;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		/* The last field is the innermost namespace. */
+		while ((v = strtol(p, &end, 10)) > 0 && end != p) {
+			last = v;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return last;
+}
+
+struct symbolizer *symbolizer_new(struct symcache *cache, pid_t pid)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	char path[64];
 
 	if (!s)
 		return NULL;
 	s->pid = pid;
-	s->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (!s->dwfl) {
-		free(s);
-		return NULL;
-	}
+	s->cache = cache;
+	snprintf(s->root, sizeof(s->root), "/proc/%d/root", pid);
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	s->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(s->perf_name, sizeof(s->perf_name), "perf-%d.map",
+		 ns_pid(pid));
+	perfmap_init(&s->perf);
 	return s;
+}
+
+static void free_ranges(struct sym_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sc_module_put(r[i].mod);
+	free(r);
 }
 
 void symbolizer_free(struct symbolizer *s)
 {
-	size_t i;
-
 	if (!s)
 		return;
-	for (i = 0; i < s->cache_cap; i++)
-		free(s->cache[i].sym);
-	free(s->cache);
-	free(s->modules);
-	dwfl_end(s->dwfl);
+	free_ranges(s->ranges, s->n);
+	addrmap_free(&s->anon, free);
+	perfmap_free(&s->perf);
+	if (s->procfd >= 0)
+		close(s->procfd);
 	free(s);
 }
 
-static bool module_known(const struct symbolizer *s, const struct map_entry *e)
-{
-	size_t i;
-
-	for (i = 0; i < s->n_modules; i++)
-		if (s->modules[i].inode == e->inode &&
-		    s->modules[i].start <= e->start)
-			return true;
-	return false;
-}
-
-static int remember_module(struct symbolizer *s, const struct map_entry *e)
-{
-	if (s->n_modules == s->cap_modules) {
-		size_t cap = s->cap_modules ? 2 * s->cap_modules : 32;
-		struct known_module *m = realloc(s->modules, cap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		s->modules = m;
-		s->cap_modules = cap;
-	}
-	s->modules[s->n_modules].start = e->start;
-	s->modules[s->n_modules].inode = e->inode;
-	s->n_modules++;
-	return 0;
-}
+/* ---- what the process maps ------------------------------------------- */
 
 /*
- * Load bias of the module whose mapping e (executable, file offset
- * e->offset) came from the loadable segment covering that offset.
+ * Open the mapped file as the process sees it: through its root (its
+ * container), or through map_files when the file at that path is no
+ * longer the one mapped (deleted, or replaced by an upgrade).
  */
-static int load_bias(int fd, const struct map_entry *e, uint64_t *bias)
-{
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	size_t i, nphdr;
-	GElf_Ehdr eh;
-	int err = -ENOEXEC;
-
-	if (!elf)
-		return err;
-	if (!gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &nphdr))
-		goto out;
-	for (i = 0; i < nphdr; i++) {
-		GElf_Phdr ph;
-		uint64_t page_off, page_vaddr;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		page_off = ph.p_offset & ~0xfffULL;
-		page_vaddr = ph.p_vaddr & ~0xfffULL;
-		if (e->offset < page_off ||
-		    e->offset >= ph.p_offset + ph.p_filesz)
-			continue;
-		*bias = eh.e_type == ET_EXEC
-				? 0
-				: e->start - (e->offset - page_off) -
-					  page_vaddr;
-		err = 0;
-		break;
-	}
-out:
-	elf_end(elf);
-	return err;
-}
-
-/* Open the mapped file as the process sees it, even if replaced. */
 static int open_mapped(pid_t pid, const struct map_entry *e, char *path,
 		       size_t len)
 {
+	struct stat st;
 	int fd;
 
 	if (!e->deleted) {
 		proc_root_path(pid, e->path, path, len);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0 && !fstat(fd, &st) && st.st_ino == e->inode)
 			return fd;
+		if (fd >= 0)
+			close(fd);
 	}
 	snprintf(path, len, "/proc/%d/map_files/%llx-%llx", pid,
 		 (unsigned long long)e->start, (unsigned long long)e->end);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static void report_module(struct symbolizer *s, const struct map_entry *e)
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void file_range(struct symbolizer *s, const struct map_entry *e,
+		       struct sym_range *r)
 {
 	char path[4200];
-	uint64_t bias;
 	int fd = open_mapped(s->pid, e, path, sizeof(path));
 
-	if (fd < 0)
-		return;
-	if (load_bias(fd, e, &bias)) {
-		close(fd);
+	snprintf(r->label, sizeof(r->label), "%.63s", base_name(e->path));
+	if (fd < 0) {
+		lt_debug("pid %d: cannot open %s: %s", s->pid, e->path,
+			 strerror(errno));
 		return;
 	}
-	/* libdwfl owns fd from here on. */
-	if (!dwfl_report_elf(s->dwfl, e->path, path, fd, bias, true))
-		lt_debug("pid %d: cannot load symbols of %s: %s", s->pid,
-			 e->path, dwfl_errmsg(-1));
+	r->mod = symcache_module(s->cache, fd, e->path, s->root);
+	if (r->mod && sc_module_bias(r->mod, e->start, e->offset, &r->bias)) {
+		sc_module_put(r->mod);
+		r->mod = NULL;
+	}
+}
+
+static const struct sym_range *same_range(const struct symbolizer *s,
+					  const struct map_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ranges[i].start == e->start &&
+		    s->ranges[i].end == e->end &&
+		    s->ranges[i].offset == e->offset &&
+		    s->ranges[i].inode == e->inode)
+			return &s->ranges[i];
+	return NULL;
+}
+
+static void make_range(struct symbolizer *s, const struct map_entry *e,
+		       struct sym_range *r)
+{
+	const struct sym_range *old = same_range(s, e);
+
+	if (old) {
+		*r = *old;
+		sc_module_get(r->mod);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->start = e->start;
+	r->end = e->end;
+	r->offset = e->offset;
+	r->inode = e->inode;
+	if (e->inode && e->path[0] == '/')
+		file_range(s, e, r);
+	else
+		snprintf(r->label, sizeof(r->label), "%.63s",
+			 e->path[0] ? e->path : "[anon]");
+}
+
+static bool overlaps_any(const struct sym_range *r, const struct sym_range *set,
+			 size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (r->start < set[i].end && set[i].start < r->end)
+			return true;
+	return false;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct sym_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Old code stays nameable unless new code took its place. */
+static size_t keep_old(struct symbolizer *s, struct sym_range *fresh, size_t n)
+{
+	size_t i, kept = n;
+
+	for (i = 0; i < s->n; i++) {
+		if (overlaps_any(&s->ranges[i], fresh, n)) {
+			sc_module_put(s->ranges[i].mod);
+			continue;
+		}
+		fresh[kept++] = s->ranges[i];
+	}
+	return kept;
+}
+
+static void open_perfmap(struct symbolizer *s)
+{
+	char path[128];
+	int fd;
+
+	if (s->perf.fd >= 0) {
+		perfmap_update(&s->perf);
+		return;
+	}
+	if (s->procfd < 0)
+		return;
+	s->perf_tried_ns = mono_ns();
+	snprintf(path, sizeof(path), "root/tmp/%s", s->perf_name);
+	fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	s->perf.fd = fd;
+	perfmap_update(&s->perf);
+	lt_debug("pid %d: JIT symbols from /tmp/%s", s->pid, s->perf_name);
 }
 
 int symbolizer_refresh(struct symbolizer *s)
 {
 	struct map_entry *maps = NULL;
-	size_t i, n = 0;
+	struct sym_range *fresh;
+	size_t i, n = 0, nf = 0;
 	int err = procmaps_read(s->pid, &maps, &n);
 
 	if (err)
 		return err;
-	dwfl_report_begin_add(s->dwfl);
-	for (i = 0; i < n; i++) {
-		const struct map_entry *e = &maps[i];
-
-		if (!e->executable || !e->inode || e->path[0] != '/' ||
-		    module_known(s, e))
-			continue;
-		if (remember_module(s, e))
-			break;
-		report_module(s, e);
-	}
-	dwfl_report_end(s->dwfl, NULL, NULL);
-	free(maps);
-	return 0;
-}
-
-static void resolve(struct symbolizer *s, uint64_t addr, struct frame_sym *f)
-{
-	uint64_t lookup = addr ? addr - 1 : 0;
-	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, lookup);
-	const char *modname, *name, *base;
-	GElf_Addr start = 0, off = 0;
-	GElf_Sym sym;
-
-	memset(f, 0, sizeof(*f));
-	if (!mod)
-		return;
-	modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL,
-				   NULL);
-	base = modname ? strrchr(modname, '/') : NULL;
-	snprintf(f->module, sizeof(f->module), "%s",
-		 base	   ? base + 1
-		 : modname ? modname
-			   : "");
-	f->module_offset = addr - start;
-	name = dwfl_module_addrinfo(mod, lookup, &off, &sym, NULL, NULL, NULL);
-	if (name) {
-		snprintf(f->name, sizeof(f->name), "%s", name);
-		f->offset = off + 1;
-	}
-}
-
-static uint64_t hash_addr(uint64_t a)
-{
-	a ^= a >> 33;
-	a *= 0xff51afd7ed558ccdULL;
-	a ^= a >> 33;
-	return a;
-}
-
-static int cache_grow(struct symbolizer *s)
-{
-	size_t cap = s->cache_cap ? 2 * s->cache_cap : 1024, i;
-	struct cache_slot *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
+	fresh = calloc(n + s->n + 1, sizeof(*fresh));
+	if (!fresh) {
+		free(maps);
 		return -ENOMEM;
-	for (i = 0; i < s->cache_cap; i++) {
-		size_t j;
-
-		if (!s->cache[i].sym)
-			continue;
-		j = hash_addr(s->cache[i].addr) & (cap - 1);
-		while (slots[j].sym)
-			j = (j + 1) & (cap - 1);
-		slots[j] = s->cache[i];
 	}
-	free(s->cache);
-	s->cache = slots;
-	s->cache_cap = cap;
+	for (i = 0; i < n; i++)
+		if (maps[i].executable)
+			make_range(s, &maps[i], &fresh[nf++]);
+	free(maps);
+	nf = keep_old(s, fresh, nf);
+	free(s->ranges);
+	s->ranges = fresh;
+	s->n = nf;
+	qsort(s->ranges, s->n, sizeof(*s->ranges), by_start);
+	open_perfmap(s);
 	return 0;
 }
 
-const struct frame_sym *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
-{
-	static struct frame_sym fallback;
-	size_t j;
+/* ---- naming addresses ------------------------------------------------ */
 
-	if (2 * (s->cache_used + 1) > s->cache_cap && cache_grow(s)) {
-		resolve(s, addr, &fallback);
-		return &fallback;
+static const struct sym_range *find_range(const struct symbolizer *s,
+					  uint64_t addr)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < s->ranges[mid].start)
+			hi = mid;
+		else if (addr >= s->ranges[mid].end)
+			lo = mid + 1;
+		else
+			return &s->ranges[mid];
 	}
-	j = hash_addr(addr) & (s->cache_cap - 1);
-	while (s->cache[j].sym) {
-		if (s->cache[j].addr == addr)
-			return s->cache[j].sym;
-		j = (j + 1) & (s->cache_cap - 1);
-	}
-	s->cache[j].sym = malloc(sizeof(struct frame_sym));
-	if (!s->cache[j].sym) {
-		resolve(s, addr, &fallback);
-		return &fallback;
-	}
-	s->cache[j].addr = addr;
-	s->cache_used++;
-	resolve(s, addr, s->cache[j].sym);
-	return s->cache[j].sym;
+	return NULL;
 }
 
-char *frame_sym_text(const struct frame_sym *f, char *buf, size_t len)
+/* JIT code may be written to the map after the last look at it. */
+static void update_jit(struct symbolizer *s)
+{
+	if (s->perf.fd >= 0)
+		perfmap_update(&s->perf);
+	else if (mono_ns() - s->perf_tried_ns > PERFMAP_RETRY_NS)
+		open_perfmap(s);
+}
+
+static void name_anon(struct symbolizer *s, uint64_t addr,
+		      const struct sym_range *r, struct anon_entry *a)
+{
+	const struct perfmap_entry *jit =
+		s->perf.fd >= 0 ? perfmap_find(&s->perf, addr - 1) : NULL;
+
+	memset(&a->f, 0, sizeof(a->f));
+	a->f.name = "";
+	a->f.file = "";
+	a->f.build_id = "";
+	a->f.module = a->module;
+	a->gen = s->perf.gen;
+	a->sf.n = 1;
+	a->sf.f = &a->f;
+	if (jit) {
+		/* Names stay allocated as long as the perf map is. */
+		a->f.name = jit->name;
+		a->f.offset = addr - jit->start;
+		snprintf(a->module, sizeof(a->module), "%s", s->perf_name);
+	} else if (r) {
+		snprintf(a->module, sizeof(a->module), "%s", r->label);
+		a->f.module_offset =
+			addr - r->start + (r->inode ? r->offset : 0);
+	} else {
+		a->module[0] = '\0';
+		a->f.module_offset = addr;
+	}
+}
+
+/* Named again whenever the perf map changed: JIT code gets replaced. */
+static const struct sym_frames *lookup_anon(struct symbolizer *s, uint64_t addr,
+					    const struct sym_range *r)
+{
+	struct anon_entry *a;
+
+	update_jit(s);
+	a = addrmap_get(&s->anon, addr);
+	if (a && a->gen == s->perf.gen)
+		return &a->sf;
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return &unknown_frames;
+		if (addrmap_put(&s->anon, addr, a)) {
+			free(a);
+			return &unknown_frames;
+		}
+	}
+	name_anon(s, addr, r, a);
+	return &a->sf;
+}
+
+const struct sym_frames *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
+{
+	const struct sym_range *r;
+
+	if (!addr)
+		return &unknown_frames;
+	r = find_range(s, addr - 1);
+	if (r && r->mod)
+		return sc_module_lookup(r->mod, addr - r->bias);
+	return lookup_anon(s, addr, r);
+}
+
+/* ---- text ------------------------------------------------------------ */
+
+char *frame_sym_short(const struct frame_sym *f, char *buf, size_t len)
 {
 	if (f->name[0])
-		snprintf(buf, len, "%s+0x%llx (%s)", f->name,
-			 (unsigned long long)f->offset, f->module);
+		snprintf(buf, len, "%s", f->name);
 	else if (f->module[0])
 		snprintf(buf, len, "%s+0x%llx", f->module,
 			 (unsigned long long)f->module_offset);
 	else
 		snprintf(buf, len, "[unknown]");
+	return buf;
+}
+
+char *frame_sym_text(const struct frame_sym *f, char *buf, size_t len)
+{
+	size_t used;
+
+	if (f->name[0] && !f->inlined)
+		snprintf(buf, len, "%s+0x%llx", f->name,
+			 (unsigned long long)f->offset);
+	else
+		frame_sym_short(f, buf, len);
+	used = strlen(buf);
+	if (f->file[0] && f->line && used < len)
+		used += snprintf(buf + used, len - used, " (%s:%u)",
+				 base_name(f->file), f->line);
+	if (f->name[0] && f->module[0] && used < len)
+		used += snprintf(buf + used, len - used, " [%s]", f->module);
+	if (f->inlined && used < len)
+		snprintf(buf + used, len - used, " (inlined)");
 	return buf;
 }

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A hash map from 64-bit keys (addresses) to pointers, for symbol caches. */
+#ifndef LT_ADDRMAP_H
+#define LT_ADDRMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct addrmap_slot {
+	uint64_t key;
+	void *val; /* NULL: empty */
+};
+
+struct addrmap {
+	struct addrmap_slot *slots;
+	size_t cap, used;
+};
+
+/* The value stored under key, or NULL. */
+void *addrmap_get(const struct addrmap *m, uint64_t key);
+
+/* Store val (not NULL) under key, replacing any value: 0 or -ENOMEM. */
+int addrmap_put(struct addrmap *m, uint64_t key, void *val);
+
+/* Free the table, and each value with free_val unless it is NULL. */
+void addrmap_free(struct addrmap *m, void (*free_val)(void *));
+
+#endif
