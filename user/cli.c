@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "pyroscope.h"
 #include "units.h"
 
 static const char usage_text[] =
@@ -36,6 +38,20 @@ static const char usage_text[] =
 	"                          at every report\n"
 	"      --json              one JSON object per report instead of text\n"
 	"\n"
+	"Exports (written or pushed at every report and at exit):\n"
+	"      --svg FILE          interactive flame graph of outstanding bytes\n"
+	"      --svg-growth FILE   flame graph coloured by growth since a baseline:\n"
+	"                          red grew, blue shrank, width is bytes now\n"
+	"      --baseline DURATION the growth baseline is the first report at\n"
+	"                          least DURATION after attach (default: the first)\n"
+	"      --pprof FILE        gzip'd pprof profile (inuse_space, inuse_objects)\n"
+	"      --pyroscope URL     push each report to Pyroscope at\n"
+	"                          http://HOST[:PORT][/PATH]; at most 2 s per push,\n"
+	"                          failures retried with backoff\n"
+	"      --app-name NAME     Pyroscope application name (default: the\n"
+	"                          command name, or leaktrace)\n"
+	"      --label KEY=VALUE   extra Pyroscope label (repeatable)\n"
+	"\n"
 	"Allocator:\n"
 	"      --lib PATH          probe the allocator in PATH instead of libc\n"
 	"      --symbol-prefix PFX allocator symbols start with PFX (e.g. je_)\n"
@@ -50,6 +66,7 @@ static const char usage_text[] =
 	"Examples:\n"
 	"  sudo leaktrace -p 1234                 report every 10 s\n"
 	"  sudo leaktrace -p 1234 --folded out.folded 30\n"
+	"  sudo leaktrace -p 1234 --svg leak.svg --svg-growth growth.svg\n"
 	"  sudo leaktrace -c \"./server --port 8080\" 5\n";
 
 enum long_only {
@@ -61,6 +78,13 @@ enum long_only {
 	OPT_LIB,
 	OPT_SYMBOL_PREFIX,
 	OPT_FILE_MAPPINGS,
+	OPT_SVG,
+	OPT_SVG_GROWTH,
+	OPT_BASELINE,
+	OPT_PPROF,
+	OPT_PYROSCOPE,
+	OPT_APP_NAME,
+	OPT_LABEL,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +99,13 @@ static const struct option long_options[] = {
 	{ "lib", required_argument, NULL, OPT_LIB },
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
 	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
+	{ "svg", required_argument, NULL, OPT_SVG },
+	{ "svg-growth", required_argument, NULL, OPT_SVG_GROWTH },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
+	{ "app-name", required_argument, NULL, OPT_APP_NAME },
+	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -114,6 +145,79 @@ static int add_pid(struct options *o, const char *arg)
 		return usage_error("too many -p options (at most %s)", "64");
 	o->pids[o->n_pids++] = pid;
 	return 0;
+}
+
+static int add_label(struct options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char key[128];
+
+	if (!eq || !eq[1] || eq - arg >= (long)sizeof(key))
+		return usage_error("invalid --label '%s': expected KEY=VALUE",
+				   arg);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
+	if (!pyro_valid_key(key))
+		return usage_error(
+			"invalid --label '%s': KEY is letters, digits, '_' and '.'",
+			arg);
+	if (o->n_labels == LT_MAX_LABELS)
+		return usage_error("too many --label options (at most %s)",
+				   "32");
+	o->labels[o->n_labels++] = arg;
+	return 0;
+}
+
+static int set_app_name(struct options *o, const char *arg)
+{
+	const char *c;
+
+	for (c = arg; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-.", *c))
+			break;
+	if (!*arg || *c)
+		return usage_error(
+			"invalid --app-name '%s': expected letters, digits, '_', '-' and '.'",
+			arg);
+	o->app_name = arg;
+	return 0;
+}
+
+static int parse_export(struct options *o, int opt, const char *arg)
+{
+	struct pyro_url url;
+	const char *why;
+
+	switch (opt) {
+	case OPT_SVG:
+		o->svg = arg;
+		return 0;
+	case OPT_SVG_GROWTH:
+		o->svg_growth = arg;
+		return 0;
+	case OPT_BASELINE:
+		if (parse_duration_ns(arg, &o->baseline_ns))
+			return usage_error(
+				"invalid --baseline '%s': expected a duration, e.g. 60 or 5m",
+				arg);
+		o->baseline_set = true;
+		return 0;
+	case OPT_PPROF:
+		o->pprof = arg;
+		return 0;
+	case OPT_PYROSCOPE:
+		if (pyro_parse_url(arg, &url, &why)) {
+			lt_error(
+				"invalid --pyroscope URL '%s': %s (see leaktrace --help)",
+				arg, why);
+			return LT_EXIT_USAGE;
+		}
+		o->pyroscope = arg;
+		return 0;
+	case OPT_APP_NAME:
+		return set_app_name(o, arg);
+	default:
+		return add_label(o, arg);
+	}
 }
 
 static int parse_one(struct options *o, int opt, const char *arg)
@@ -166,6 +270,14 @@ static int parse_one(struct options *o, int opt, const char *arg)
 	case OPT_SYMBOL_PREFIX:
 		o->symbol_prefix = arg;
 		return 0;
+	case OPT_SVG:
+	case OPT_SVG_GROWTH:
+	case OPT_BASELINE:
+	case OPT_PPROF:
+	case OPT_PYROSCOPE:
+	case OPT_APP_NAME:
+	case OPT_LABEL:
+		return parse_export(o, opt, arg);
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -175,9 +287,10 @@ static int parse_one(struct options *o, int opt, const char *arg)
 	case 'V':
 		printf("leaktrace %s\n", LEAKTRACE_VERSION);
 		return -1;
+	case ':':
+		return usage_error("option %s needs an argument", arg);
 	default:
-		lt_error("unknown option (see leaktrace --help)");
-		return LT_EXIT_USAGE;
+		return usage_error("unknown option %s", arg);
 	}
 }
 
@@ -211,10 +324,17 @@ int parse_options(int argc, char **argv, struct options *o)
 	o->top = 10;
 	o->max_size = UINT64_MAX;
 
-	/* "+" stops at the first non-option so -c's argument stays whole. */
-	while ((opt = getopt_long(argc, argv, "+p:c:T:vhV", long_options,
+	/*
+	 * "+" stops at the first non-option so -c's argument stays whole;
+	 * ":" and opterr = 0: we print the one error line ourselves.
+	 */
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:p:c:T:vhV", long_options,
 				  NULL)) != -1) {
-		err = parse_one(o, opt, optarg);
+		err = parse_one(o, opt,
+				opt == ':' || opt == '?' ? argv[optind - 1]
+							 : optarg);
 		if (err)
 			return err;
 	}
@@ -226,6 +346,11 @@ int parse_options(int argc, char **argv, struct options *o)
 	if (o->min_size > o->max_size)
 		return usage_error("%s",
 				   "--min-size is larger than --max-size");
+	if (o->baseline_set && !o->svg_growth)
+		return usage_error("%s", "--baseline needs --svg-growth");
+	if ((o->n_labels || o->app_name) && !o->pyroscope)
+		return usage_error("%s",
+				   "--label and --app-name need --pyroscope");
 	if (o->symbol_prefix && !o->lib)
 		lt_debug("--symbol-prefix without --lib: looking in libc");
 	return 0;

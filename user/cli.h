@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LT_MAX_PIDS 64
+#define LT_MAX_PIDS   64
+#define LT_MAX_LABELS 32
 
 struct options {
 	pid_t pids[LT_MAX_PIDS];
@@ -25,6 +26,16 @@ struct options {
 	bool file_mappings; /* count file-backed mappings too */
 	bool json;
 	int verbose;
+	/* Exports, rewritten or pushed at every report. */
+	const char *svg;	/* flame graph of outstanding bytes */
+	const char *svg_growth; /* flame graph coloured by growth */
+	uint64_t baseline_ns;	/* growth baseline: first report after this */
+	bool baseline_set;
+	const char *pprof;
+	const char *pyroscope; /* server URL */
+	const char *app_name;
+	const char *labels[LT_MAX_LABELS]; /* "key=value" */
+	int n_labels;
 };
 
 /* Exit codes besides 0. */

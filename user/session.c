@@ -12,6 +12,7 @@
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "attach.h"
+#include "export.h"
 #include "log.h"
 #include "mappings.h"
 #include "proc.h"
@@ -34,6 +35,7 @@ struct session {
 	struct proc_table procs;
 	struct stack_store *stacks;
 	struct snapshot prev;
+	struct exporter *exp; /* --svg, --pprof, --pyroscope */
 	uint64_t start_ns, last_report_ns;
 	long reports;
 	bool system_wide;
@@ -202,6 +204,7 @@ static void emit_report(struct session *s, struct report *r)
 		report_print_json(stdout, r);
 	else
 		report_print_text(stdout, r);
+	exporter_report(s->exp, r);
 	if (!s->opts->folded)
 		return;
 	err = report_write_folded(r, s->opts->folded, many_processes(s));
@@ -349,6 +352,9 @@ static int setup(struct session *s)
 	int err;
 
 	s->system_wide = !s->opts->n_pids && !s->opts->command;
+	s->exp = exporter_new(s->opts, many_processes(s));
+	if (!s->exp)
+		return -ENOMEM;
 	err = tracer_load(&s->tracer, s->opts);
 	if (err)
 		return err;
@@ -375,6 +381,7 @@ static void teardown(struct session *s)
 	if (s->tracer.child > 0)
 		waitpid(s->tracer.child, NULL, 0);
 	snapshot_free(&s->prev);
+	exporter_free(s->exp);
 	stack_store_free(s->stacks);
 	procs_free(&s->procs);
 	mtrack_free(s->mt);
