@@ -103,6 +103,26 @@ struct {
 	__type(value, struct lt_stack);
 } stack_scratch SEC(".maps");
 
+/* Traced processes running a CPython interpreter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct lt_py_config);
+} py_procs SEC(".maps");
+
+/* One Python frame or code object header, read in one go. */
+struct py_buf {
+	__u8 bytes[256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_buf);
+} py_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LT_C_NR);
@@ -179,9 +199,12 @@ static __always_inline __u64 mix64(__u64 h)
 /*
  * Follow frame pointers from fp, appending return addresses to st.
  * A frame is {saved fp, return address}; saved frame pointers must grow
- * towards the stack bottom, which stops the walk at garbage.
+ * towards the stack bottom, which stops the walk at garbage. In code built
+ * without frame pointers (CPython) %rbp is any register, so there each
+ * return address must also follow a call instruction.
  */
-static __always_inline void walk_frames(struct lt_stack *st, __u64 fp)
+static __always_inline void walk_frames(struct lt_stack *st, __u64 fp,
+					bool strict)
 {
 	__u64 frame[2];
 
@@ -191,7 +214,7 @@ static __always_inline void walk_frames(struct lt_stack *st, __u64 fp)
 		if (!fp ||
 		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
 			break;
-		if (frame[1] < 4096)
+		if (frame[1] < 4096 || (strict && !follows_call(frame[1])))
 			break;
 		barrier_var(n);
 		if (n >= LT_MAX_STACK_DEPTH)
@@ -201,6 +224,122 @@ static __always_inline void walk_frames(struct lt_stack *st, __u64 fp)
 		if (frame[0] <= fp || frame[0] - fp > MAX_FRAME_SIZE)
 			break;
 		fp = frame[0];
+	}
+}
+
+/* ---- Python frames --------------------------------------------------- */
+
+static __always_inline __u64 read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+		return 0;
+	return v;
+}
+
+/* The PyThreadState of the current thread, from its glibc TSS slot. */
+static __always_inline __u64 py_thread_state(const struct lt_py_config *c)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__s32 tss[2];
+	__u64 fsbase;
+
+	if (bpf_probe_read_user(tss, sizeof(tss), (void *)c->tss_addr))
+		return 0;
+	/* Keys >= 32 live in a second-level block we do not follow. */
+	if (!tss[0] || tss[1] < 0 || tss[1] >= 32)
+		return 0;
+	fsbase = BPF_CORE_READ(task, thread.fsbase);
+	return read_ptr(fsbase + c->pthread_specific + tss[1] * 16 + 8);
+}
+
+static __always_inline __u64 py_first_frame(const struct lt_py_config *c,
+					    __u64 tstate)
+{
+	__u64 frame = read_ptr(tstate + c->tstate_frame);
+
+	if (c->cframe_frame != LT_PY_NO_OFFSET && frame)
+		frame = read_ptr(frame + c->cframe_frame);
+	return frame;
+}
+
+static __always_inline __u32 buf_u32(const struct py_buf *b, __u32 off)
+{
+	return *(__u32 *)&b->bytes[off & 0x7f];
+}
+
+static __always_inline __u64 buf_u64(const struct py_buf *b, __u32 off)
+{
+	return *(__u64 *)&b->bytes[off & 0x7f];
+}
+
+/* Cheap fingerprint of a code object, so a reused address is noticed. */
+static __always_inline __u32 py_code_check(const struct lt_py_config *c,
+					   struct py_buf *b, __u64 code)
+{
+	__u32 base = c->code_flags, a, f, l;
+
+	if (c->code_argcount < base)
+		base = c->code_argcount;
+	if (bpf_probe_read_user(&b->bytes[128], 64, (void *)(code + base)))
+		return 0;
+	a = *(__u32 *)&b->bytes[128 + ((c->code_argcount - base) & 0x3f)];
+	f = *(__u32 *)&b->bytes[128 + ((c->code_flags - base) & 0x3f)];
+	l = *(__u32 *)&b->bytes[128 + ((c->code_firstlineno - base) & 0x3f)];
+	return (__u32)mix64(((__u64)l << 32) ^ ((__u64)a << 16) ^ f);
+}
+
+static __always_inline __u32 py_position(const struct lt_py_config *c,
+					 const struct py_buf *b, __u64 code)
+{
+	if (c->pos_is_pointer)
+		return (__u32)(buf_u64(b, c->frame_pos) - code);
+	return buf_u32(b, c->frame_pos);
+}
+
+/* Shim frames (C calling into Python, 3.12+) are skipped, not followed. */
+static __always_inline bool py_is_shim(const struct lt_py_config *c,
+				       const struct py_buf *b)
+{
+	return c->frame_owner != LT_PY_NO_OFFSET &&
+	       b->bytes[c->frame_owner & 0x7f] == 3;
+}
+
+static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
+{
+	const struct lt_py_config *c = bpf_map_lookup_elem(&py_procs, &tgid);
+	__u32 zero = 0, size;
+	struct py_buf *b;
+	__u64 frame;
+
+	st->py_len = 0;
+	if (!c)
+		return;
+	b = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!b)
+		return;
+	frame = py_first_frame(c, py_thread_state(c));
+	size = c->frame_size & 0x7f;
+	for (int i = 0; i < 2 * LT_MAX_PY_FRAMES && frame; i++) {
+		__u32 n = st->py_len;
+		__u64 code;
+
+		if (!size || bpf_probe_read_user(b->bytes, size, (void *)frame))
+			break;
+		frame = buf_u64(b, c->frame_back);
+		if (py_is_shim(c, b))
+			continue;
+		barrier_var(n);
+		if (n >= LT_MAX_PY_FRAMES) {
+			count(LT_C_PY_FRAMES_TRUNCATED);
+			break;
+		}
+		code = buf_u64(b, c->frame_code);
+		st->py[n].code = code;
+		st->py[n].pos = py_position(c, b, code);
+		st->py[n].check = py_code_check(c, b, code);
+		st->py_len = n + 1;
 	}
 }
 
@@ -217,12 +356,23 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 		h = mix64(h ^ st->ips[i]);
 		check = (check ^ st->ips[i]) * 0x100000001b3ULL;
 	}
-	st->check = (__u32)(check ^ (check >> 32)) ^ st->len;
+	for (int i = 0; i < LT_MAX_PY_FRAMES; i++) {
+		__u64 v;
+
+		if (i >= st->py_len)
+			break;
+		v = st->py[i].code ^ ((__u64)st->py[i].pos << 32) ^
+		    st->py[i].check;
+		h = mix64(h ^ v);
+		check = (check ^ v) * 0x100000001b3ULL;
+	}
+	st->check = (__u32)(check ^ (check >> 32)) ^ st->len ^ st->py_len << 8;
 	id = h | 2; /* never a reserved id */
 
 	old = bpf_map_lookup_elem(&stacks, &id);
 	if (old) {
-		if (old->len != st->len || old->check != st->check)
+		if (old->len != st->len || old->py_len != st->py_len ||
+		    old->check != st->check)
 			count(LT_C_STACK_COLLISION);
 		return id;
 	}
@@ -239,8 +389,10 @@ static __always_inline struct lt_stack *scratch_stack(void)
 	__u32 zero = 0;
 	struct lt_stack *st = bpf_map_lookup_elem(&stack_scratch, &zero);
 
-	if (st)
+	if (st) {
 		st->len = 0;
+		st->py_len = 0;
+	}
 	return st;
 }
 
@@ -262,7 +414,8 @@ static __always_inline __u64 entry_stack(struct pt_regs *regs, __u64 ret_slot)
 	}
 	st->ips[0] = ret;
 	st->len = 1;
-	walk_frames(st, PT_REGS_FP(regs));
+	py_frames(st, bpf_get_current_pid_tgid() >> 32);
+	walk_frames(st, PT_REGS_FP(regs), st->py_len);
 	return intern_stack(st);
 }
 
@@ -319,7 +472,8 @@ static __always_inline __u64 syscall_stack(struct pt_regs *regs)
 		}
 	}
 	if (fp)
-		walk_frames(st, fp);
+		walk_frames(st, fp, false);
+	py_frames(st, bpf_get_current_pid_tgid() >> 32);
 	return intern_stack(st);
 }
 
@@ -741,6 +895,31 @@ int BPF_PROG(process_exit, struct task_struct *task)
 	ev.tgid = BPF_CORE_READ(task, tgid);
 	if (!is_target(ev.tgid) || BPF_CORE_READ(task, signal, live.counter))
 		return 0;
+	emit(&ev, true);
+	return 0;
+}
+
+/*
+ * Children of traced processes (gunicorn workers) are traced too: the
+ * syscalls at once, the allocator once user space has attached to them.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	struct lt_event ev = { .kind = LT_EV_FORK };
+	const struct lt_py_config *py;
+	__u8 one = 1;
+
+	ev.tgid = BPF_CORE_READ(child, tgid);
+	if (system_wide || ev.tgid == ptgid || !is_target(ptgid))
+		return 0;
+	bpf_map_update_elem(&targets, &ev.tgid, &one, BPF_ANY);
+	py = bpf_map_lookup_elem(&py_procs, &ptgid);
+	if (py)
+		bpf_map_update_elem(&py_procs, &ev.tgid, py, BPF_ANY);
+	ev.old_addr = ptgid;
 	emit(&ev, true);
 	return 0;
 }

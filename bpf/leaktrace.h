@@ -8,6 +8,7 @@
 #endif
 
 #define LT_MAX_STACK_DEPTH 127
+#define LT_MAX_PY_FRAMES   32
 #define LT_MAX_NEST	   4
 #define LT_COMM_LEN	   16
 
@@ -25,7 +26,8 @@ enum lt_counter {
 	LT_C_FREE_UNKNOWN,    /* free of a block allocated before attach */
 	LT_C_EVENTS_LOST,     /* mapping events dropped: ring buffer full */
 	LT_C_NEST_OVERFLOW,   /* allocator calls nested deeper than we track */
-	LT_C_STACK_FAILED,    /* bpf_get_stack failed */
+	LT_C_STACK_FAILED,    /* a user stack could not be read */
+	LT_C_PY_FRAMES_TRUNCATED, /* Python stack deeper than we record */
 	LT_C_NR,
 };
 
@@ -75,11 +77,48 @@ struct lt_stat {
 	__u64 total_bytes;  /* bytes ever allocated in this bucket */
 };
 
-/* A captured user stack: return addresses, leaf (direct caller) first. */
+/* A Python frame: code object and position, decoded in user space. */
+struct lt_py_frame {
+	__u64 code;  /* PyCodeObject address */
+	__u32 pos;   /* f_lasti, or instruction pointer - code (3.11+) */
+	__u32 check; /* hash of the code object's stable fields */
+};
+
+/*
+ * A captured stack: native return addresses, leaf (direct caller) first,
+ * then the allocating thread's Python frames, innermost first.
+ */
 struct lt_stack {
 	__u32 len;
 	__u32 check; /* second hash: detects id collisions */
+	__u32 py_len;
+	__u32 pad;
 	__u64 ips[LT_MAX_STACK_DEPTH];
+	struct lt_py_frame py[LT_MAX_PY_FRAMES];
+};
+
+#define LT_PY_NO_OFFSET 0xffffffffU
+
+/*
+ * Where a CPython interpreter keeps its frames, per traced process: filled
+ * in by user space from the interpreter's version.
+ */
+struct lt_py_config {
+	__u64 tss_addr;		/* Py_tss_t {int initialized; int key} */
+	__u32 pthread_specific; /* glibc: struct pthread specific_1stblock */
+	__u32 tstate_frame;	/* tstate->frame / ->cframe / ->current_frame */
+	__u32 cframe_frame;	/* cframe->current_frame, or LT_PY_NO_OFFSET */
+	__u32 frame_back;
+	__u32 frame_code;
+	__u32 frame_pos;
+	__u32 frame_owner;    /* LT_PY_NO_OFFSET before 3.11 */
+	__u32 frame_size;     /* bytes to read per frame (<= 128) */
+	__u32 pos_is_pointer; /* 3.11+: prev_instr/instr_ptr */
+	__u32 pos_is_int;     /* <= 3.10: int f_lasti */
+	__u32 code_argcount;  /* offsets checked into lt_py_frame.check */
+	__u32 code_flags;
+	__u32 code_firstlineno;
+	__u32 pad;
 };
 
 enum lt_event_kind {
@@ -88,6 +127,7 @@ enum lt_event_kind {
 	LT_EV_MREMAP, /* [old_addr, +old_len) moved/resized to [addr, +len) */
 	LT_EV_BRK,    /* program break moved from old_addr to addr */
 	LT_EV_EXIT,   /* the whole process exited */
+	LT_EV_FORK,   /* a traced process forked: tgid is the child */
 };
 
 /* Mapping changes, in the order they happened (one ring buffer). */

@@ -175,11 +175,11 @@ uint64_t tracer_epoch_ns(const struct tracer *t)
 	return t->skel->rodata->epoch_ns;
 }
 
-static int keep_link(struct tracer *t, struct bpf_link *link)
+static int keep_link(struct tracer *t, struct bpf_link *link, pid_t pid)
 {
 	if (t->n_links == t->cap_links) {
 		size_t cap = t->cap_links ? 2 * t->cap_links : 64;
-		struct bpf_link **links =
+		struct tracer_link *links =
 			realloc(t->links, cap * sizeof(*links));
 
 		if (!links) {
@@ -189,7 +189,8 @@ static int keep_link(struct tracer *t, struct bpf_link *link)
 		t->links = links;
 		t->cap_links = cap;
 	}
-	t->links[t->n_links++] = link;
+	t->links[t->n_links].link = link;
+	t->links[t->n_links++].pid = pid;
 	return 0;
 }
 
@@ -260,6 +261,7 @@ int tracer_attach_tracepoints(struct tracer *t)
 		t->skel->progs.sys_enter,
 		t->skel->progs.sys_exit,
 		t->skel->progs.process_exit,
+		t->skel->progs.process_fork,
 	};
 	size_t i;
 
@@ -273,7 +275,7 @@ int tracer_attach_tracepoints(struct tracer *t)
 				 strerror(-err));
 			return err;
 		}
-		err = keep_link(t, link);
+		err = keep_link(t, link, 0);
 		if (err)
 			return err;
 	}
@@ -290,7 +292,7 @@ static int attach_probe(struct tracer *t, struct bpf_program *prog, bool ret,
 	err = libbpf_get_error(link);
 	if (err)
 		return err;
-	return keep_link(t, link);
+	return keep_link(t, link, pid);
 }
 
 static bool lib_probed(const struct tracer *t, dev_t dev, ino_t ino, pid_t pid)
@@ -410,6 +412,9 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 	}
 	return remember_lib(t, lib);
 fail:
+	/* A target that just exited is reported once, by the caller. */
+	if (lib->pid > 0 && !proc_alive(lib->pid))
+		return -ESRCH;
 	symbol_name(t, f, name, sizeof(name));
 	lt_error("cannot attach uprobe to %s in %s: %s", name, lib->path,
 		 strerror(-err));
@@ -457,7 +462,7 @@ static int mapped_file_path(pid_t pid, const struct map_entry *e, char *out,
 			    size_t len, struct stat *st)
 {
 	proc_root_path(pid, e->path, out, len);
-	if (!stat(out, st) && st->st_ino == e->inode)
+	if (!stat(out, st) && same_file(e, st))
 		return 0;
 	snprintf(out, len, "/proc/%d/map_files/%llx-%llx", pid,
 		 (unsigned long long)e->start, (unsigned long long)e->end);
@@ -550,6 +555,40 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 		lt_error("cannot attach to process %d: %s", pid,
 			 strerror(-err));
 	return err;
+}
+
+int tracer_add_child(struct tracer *t, pid_t child)
+{
+	/* The child may already be gone; that is no error. */
+	return probe_process_allocator(t, child, child, true);
+}
+
+void tracer_drop_pid(struct tracer *t, pid_t pid)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < t->n_links; i++) {
+		if (t->links[i].pid == pid)
+			bpf_link__destroy(t->links[i].link);
+		else
+			t->links[kept++] = t->links[i];
+	}
+	t->n_links = kept;
+	for (i = 0, kept = 0; i < t->n_libs; i++)
+		if (t->libs[i].pid != pid)
+			t->libs[kept++] = t->libs[i];
+	t->n_libs = kept;
+	tracer_forget_processes(t, &pid, 1);
+	bpf_map__delete_elem(t->skel->maps.py_procs, &pid, sizeof(pid), 0);
+}
+
+int tracer_set_python(struct tracer *t, pid_t pid,
+		      const struct lt_py_config *config)
+{
+	__u32 key = pid;
+
+	return bpf_map__update_elem(t->skel->maps.py_procs, &key, sizeof(key),
+				    config, sizeof(*config), BPF_ANY);
 }
 
 int tracer_attach_all(struct tracer *t)
@@ -743,7 +782,7 @@ void tracer_destroy(struct tracer *t)
 	size_t i;
 
 	for (i = 0; i < t->n_links; i++)
-		bpf_link__destroy(t->links[i]);
+		bpf_link__destroy(t->links[i].link);
 	free(t->links);
 	t->links = NULL;
 	t->n_links = t->cap_links = 0;

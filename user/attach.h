@@ -11,9 +11,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "cli.h"
+#include "leaktrace.h"
 
 struct leaktrace_bpf;
 struct bpf_link;
+
+/* A probe and the process it is limited to (-1: all, 0: tracepoints). */
+struct tracer_link {
+	struct bpf_link *link;
+	pid_t pid;
+};
 
 /* One allocator library (or executable) we have probes on. */
 struct probed_lib {
@@ -27,7 +34,7 @@ struct probed_lib {
 struct tracer {
 	const struct options *opts;
 	struct leaktrace_bpf *skel;
-	struct bpf_link **links;
+	struct tracer_link *links;
 	size_t n_links, cap_links;
 	struct probed_lib *libs;
 	size_t n_libs, cap_libs;
@@ -44,6 +51,19 @@ int tracer_attach_tracepoints(struct tracer *t);
 
 /* Trace an existing process. -ESRCH: it does not exist or just exited. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
+
+/*
+ * A traced process forked: trace the child too (its allocator probes are
+ * limited to it, like its parent's).
+ */
+int tracer_add_child(struct tracer *t, pid_t child);
+
+/* A process is gone: drop its probes and what the kernel keeps for it. */
+void tracer_drop_pid(struct tracer *t, pid_t pid);
+
+/* Tell the kernel side where a process keeps its Python frames. */
+int tracer_set_python(struct tracer *t, pid_t pid,
+		      const struct lt_py_config *config);
 
 /* System-wide: probe every allocator library mapped by any process now. */
 int tracer_attach_all(struct tracer *t);

@@ -15,4 +15,18 @@
 int elf_function_offsets(const char *path, const char *const *names, size_t n,
 			 uint64_t *offsets);
 
+/*
+ * Like elf_function_offsets, for any defined symbol (data too), giving its
+ * virtual address as linked (st_value), 0 when absent.
+ */
+int elf_symbol_addresses(const char *path, const char *const *names, size_t n,
+			 uint64_t *vaddrs);
+
+/*
+ * Load bias of an ELF file mapped at map_start from file offset map_offset
+ * (one line of /proc/PID/maps): runtime address = vaddr + bias.
+ */
+int elf_load_bias(const char *path, uint64_t map_start, uint64_t map_offset,
+		  uint64_t *bias);
+
 #endif

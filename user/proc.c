@@ -55,7 +55,26 @@ int64_t proc_rss_bytes(pid_t pid)
 	return (int64_t)pages_rss * sysconf(_SC_PAGESIZE);
 }
 
+/*
+ * Paths in /proc/PID/maps are as seen from our root: a chrooted process's
+ * files show up under its root directory, which /proc/PID/root already is.
+ */
+static const char *strip_root(pid_t pid, const char *path)
+{
+	char link[64], root[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/root", pid);
+	n = readlink(link, root, sizeof(root) - 1);
+	if (n <= 1)
+		return path;
+	root[n] = '\0';
+	if (strncmp(path, root, n) || path[n] != '/')
+		return path;
+	return path + n;
+}
+
 void proc_root_path(pid_t pid, const char *path, char *out, size_t len)
 {
-	snprintf(out, len, "/proc/%d/root%s", pid, path);
+	snprintf(out, len, "/proc/%d/root%s", pid, strip_root(pid, path));
 }

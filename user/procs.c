@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "log.h"
 #include "proc.h"
 #include "procs.h"
+#include "python.h"
 #include "symbolize.h"
 #include "symcache.h"
 
@@ -31,6 +34,32 @@ static struct traced_proc *append(struct proc_table *t)
 	return &t->procs[t->n++];
 }
 
+/* A CPython interpreter may show up late (-c, or a launcher that execs). */
+static void detect_python(struct traced_proc *p)
+{
+	struct py_interp interp;
+	int found;
+
+	if (p->py || p->py_unsupported)
+		return;
+	found = py_detect(p->pid, &interp);
+	if (found == -ENOTSUP) {
+		lt_warn("pid %d runs Python %d.%d, which leaktrace does not decode (3.8 to 3.13): native stacks only",
+			p->pid, interp.major, interp.minor);
+		p->py_unsupported = true;
+		return;
+	}
+	if (found != 1)
+		return;
+	p->py = py_decoder_new(p->pid, &interp);
+	if (!p->py)
+		return;
+	py_fill_config(&interp, &p->py_config);
+	p->py_new = true;
+	lt_debug("pid %d: CPython %d.%d in %s", p->pid, interp.major,
+		 interp.minor, interp.path);
+}
+
 struct traced_proc *procs_get(struct proc_table *t, pid_t pid, bool create)
 {
 	struct traced_proc *p = find(t, pid);
@@ -50,6 +79,8 @@ struct traced_proc *procs_get(struct proc_table *t, pid_t pid, bool create)
 	if (p->sym)
 		symbolizer_refresh(p->sym);
 	p->exited = !proc_alive(pid);
+	if (!p->exited)
+		detect_python(p);
 	return p;
 }
 
@@ -67,6 +98,7 @@ void procs_refresh_modules(struct proc_table *t)
 			symbolizer_refresh(p->sym);
 		/* An exec gives the process a new name too. */
 		proc_comm(p->pid, p->comm, sizeof(p->comm));
+		detect_python(p);
 	}
 }
 
@@ -77,6 +109,7 @@ void procs_remove(struct proc_table *t, pid_t pid)
 	if (!p)
 		return;
 	symbolizer_free(p->sym);
+	py_decoder_free(p->py);
 	*p = t->procs[--t->n];
 }
 
@@ -84,9 +117,10 @@ void procs_free(struct proc_table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		symbolizer_free(t->procs[i].sym);
-	symcache_free(t->symcache);
+		py_decoder_free(t->procs[i].py);
+	}
 	free(t->procs);
 	memset(t, 0, sizeof(*t));
 }

@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "leaktrace.h"
 
 struct symbolizer;
 struct symcache;
+struct py_decoder;
 
 struct traced_proc {
 	pid_t pid;
@@ -19,7 +21,11 @@ struct traced_proc {
 	int64_t rss;	       /* at the last report */
 	int64_t prev_total;    /* outstanding bytes at the last report */
 	bool exited;
-	bool modules_stale; /* new code was mapped since the last look */
+	bool modules_stale;    /* new code was mapped since the last look */
+	struct py_decoder *py; /* the process runs CPython */
+	bool py_unsupported;   /* said so once */
+	bool py_new;	       /* detected: the kernel side needs its config */
+	struct lt_py_config py_config;
 };
 
 struct proc_table {

@@ -34,7 +34,7 @@ static void print_frames(FILE *out, const struct report *r,
 	struct frame frames[MAX_FRAMES];
 	size_t i, n = stack_frames(r->stacks, p, row->stack_id, frames,
 				   MAX_FRAMES);
-	char text[1024];
+	char text[1200];
 
 	for (i = 0; i < n; i++)
 		fprintf(out, "        %s\n",

@@ -86,6 +86,29 @@ static void note_exit(struct session *s, uint32_t tgid)
 		p->exited = true;
 }
 
+/* Newly found interpreters: tell the kernel side where their frames are. */
+static void sync_python(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++) {
+		struct traced_proc *p = &s->procs.procs[i];
+
+		if (!p->py_new)
+			continue;
+		p->py_new = false;
+		if (tracer_set_python(&s->tracer, p->pid, &p->py_config))
+			lt_warn("pid %d: cannot enable Python frames", p->pid);
+	}
+}
+
+static void note_fork(struct session *s, uint32_t child, uint32_t parent)
+{
+	lt_debug("pid %u forked pid %u: tracing it too", parent, child);
+	procs_get(&s->procs, child, true);
+	tracer_add_child(&s->tracer, child);
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
@@ -117,6 +140,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		break;
 	case LT_EV_EXIT:
 		note_exit(s, ev->tgid);
+		break;
+	case LT_EV_FORK:
+		note_fork(s, ev->tgid, ev->old_addr);
 		break;
 	}
 	return 0;
@@ -212,29 +238,39 @@ static void emit_report(struct session *s, struct report *r)
 		lt_warn("cannot write %s: %s", s->opts->folded, strerror(-err));
 }
 
+static bool is_root_target(const struct session *s, pid_t pid)
+{
+	int i;
+
+	if (s->opts->command)
+		return s->tracer.child == pid;
+	for (i = 0; i < s->opts->n_pids; i++)
+		if (s->opts->pids[i] == pid)
+			return true;
+	return false;
+}
+
 /*
- * System-wide, a process that exited has had its last report: forget it
- * here and in the kernel, or its PID's next owner would inherit its blocks.
+ * A process that exited has had its last report: forget it here and in
+ * the kernel, or its PID's next owner would inherit its blocks. The
+ * processes named on the command line stay until the final report.
  */
 static void forget_exited(struct session *s)
 {
-	pid_t *gone;
-	size_t i, n = 0;
+	size_t i = 0;
 
-	if (!s->system_wide || !s->procs.n)
-		return;
-	gone = calloc(s->procs.n, sizeof(*gone));
-	if (!gone)
-		return;
-	for (i = 0; i < s->procs.n; i++)
-		if (s->procs.procs[i].exited)
-			gone[n++] = s->procs.procs[i].pid;
-	tracer_forget_processes(&s->tracer, gone, n);
-	for (i = 0; i < n; i++) {
-		mtrack_drop_process(s->mt, gone[i]);
-		procs_remove(&s->procs, gone[i]);
+	while (i < s->procs.n) {
+		struct traced_proc *p = &s->procs.procs[i];
+		pid_t pid = p->pid;
+
+		if (!p->exited || is_root_target(s, pid)) {
+			i++;
+			continue;
+		}
+		tracer_drop_pid(&s->tracer, pid);
+		mtrack_drop_process(s->mt, pid);
+		procs_remove(&s->procs, pid);
 	}
-	free(gone);
 }
 
 static int do_report(struct session *s, bool final)
@@ -257,6 +293,7 @@ static int do_report(struct session *s, bool final)
 	r.min_age_ns = s->opts->min_age_ns;
 	read_losses(s, r.losses);
 	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
+	sync_python(s);
 	if (!err)
 		emit_report(s, &r);
 	for (i = 0; i < r.n_procs; i++)
@@ -320,6 +357,7 @@ static int attach_targets(struct session *s)
 			return err;
 		procs_get(&s->procs, s->opts->pids[i], true);
 	}
+	sync_python(s);
 	return 0;
 }
 
@@ -408,6 +446,7 @@ static int run_loop(struct session *s)
 			return n;
 		}
 		procs_refresh_modules(&s->procs);
+		sync_python(s);
 		if (all_targets_gone(s))
 			break;
 		if (now_ns() - s->last_report_ns < s->opts->interval_ns)

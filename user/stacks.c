@@ -97,8 +97,31 @@ static size_t pseudo_frame(struct frame *out, const char *name)
 {
 	out->addr = 0;
 	out->sym = NULL;
+	out->py = NULL;
 	out->pseudo = name;
 	return 1;
+}
+
+/*
+ * The Python frames of the allocating thread, innermost first, follow the
+ * native frames we could unwind (CPython has no frame pointers, so those
+ * are usually the direct caller of malloc, which tells the object type).
+ */
+static size_t python_frames(struct traced_proc *p, const struct lt_stack *st,
+			    struct frame *out, size_t max)
+{
+	size_t i, n = st->py_len < LT_MAX_PY_FRAMES ? st->py_len
+						    : LT_MAX_PY_FRAMES;
+
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		out[i].addr = st->py[i].code;
+		out[i].sym = NULL;
+		out[i].pseudo = p && p->py ? NULL : "[python]";
+		out[i].py = p && p->py ? py_decode(p->py, &st->py[i]) : NULL;
+	}
+	return n;
 }
 
 /* One frame per function at addr: inlined calls first. */
@@ -112,6 +135,7 @@ static size_t expand(struct frame *out, size_t max, uint64_t addr,
 	for (i = 0; i < n; i++) {
 		out[i].addr = addr;
 		out[i].pseudo = NULL;
+		out[i].py = NULL;
 		out[i].sym = sf ? &sf->f[i] : NULL;
 	}
 	return n;
@@ -137,13 +161,18 @@ size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 
 		n += expand(out + n, max - n, st->ips[i], sf);
 	}
-	return n;
+	return n + python_frames(p, st, out + n, max - n);
 }
 
 char *frame_text(const struct frame *f, char *buf, size_t len)
 {
 	if (f->pseudo)
 		snprintf(buf, len, "%s", f->pseudo);
+	else if (f->py && f->py->line >= 0)
+		snprintf(buf, len, "%s (%s:%d)", f->py->name, f->py->file,
+			 f->py->line);
+	else if (f->py)
+		snprintf(buf, len, "%s (%s)", f->py->name, f->py->file);
 	else if (f->sym)
 		frame_sym_text(f->sym, buf, len);
 	else
@@ -155,6 +184,8 @@ char *frame_short_name(const struct frame *f, char *buf, size_t len)
 {
 	if (f->pseudo)
 		snprintf(buf, len, "%s", f->pseudo);
+	else if (f->py)
+		snprintf(buf, len, "%s", f->py->name);
 	else if (f->sym)
 		frame_sym_short(f->sym, buf, len);
 	else

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "leaktrace.h"
 #include "procs.h"
+#include "python.h"
 #include "symbolize.h"
 
 struct stack_store;
@@ -24,7 +25,8 @@ void stack_store_free(struct stack_store *s);
  */
 struct frame {
 	uint64_t addr;
-	const struct frame_sym *sym; /* NULL for pseudo frames */
+	const struct frame_sym *sym; /* NULL for pseudo and Python frames */
+	const struct py_sym *py;     /* a Python frame */
 	const char *pseudo;	     /* "[allocator]", "[unknown stack]" */
 };
 
