@@ -192,7 +192,9 @@ static const struct prof_module *frame_module(struct profile *p,
 	}
 	if (known_module(p, m.pid, m.start))
 		return known_module(p, m.pid, m.start);
-	if (e && e->path[0] == '/')
+	if (f->sym->build_id[0])
+		snprintf(build_id, sizeof(build_id), "%s", f->sym->build_id);
+	else if (e && e->path[0] == '/')
 		mapped_build_id(pm->pid, e, build_id, sizeof(build_id));
 	m.build_id = build_id;
 	return profile_module(p, &m);
@@ -200,15 +202,32 @@ static const struct prof_module *frame_module(struct profile *p,
 
 /* ---- frames and samples ------------------------------------------------ */
 
-static int convert_frame(struct profile *p, const struct proc_maps *pm,
-			 const struct frame *f, struct prof_frame *out)
+/*
+ * Kind, name, file and line of a frame: the symbolizer's fields where it
+ * has them, the frame's text otherwise (Python frames, pseudo frames).
+ */
+static void frame_details(const struct frame *f, struct frame_info *fi)
 {
 	char short_name[512], text[1024];
-	struct frame_info fi;
 
 	frame_short_name(f, short_name, sizeof(short_name));
 	frame_text(f, text, sizeof(text));
-	frame_info_parse(&fi, short_name, text, f->pseudo);
+	frame_info_parse(fi, short_name, text, f->pseudo);
+	if (!f->sym)
+		return;
+	fi->inlined = f->sym->inlined;
+	if (f->sym->file[0] && f->sym->line) {
+		snprintf(fi->file, sizeof(fi->file), "%s", f->sym->file);
+		fi->line = f->sym->line;
+	}
+}
+
+static int convert_frame(struct profile *p, const struct proc_maps *pm,
+			 const struct frame *f, struct prof_frame *out)
+{
+	struct frame_info fi;
+
+	frame_details(f, &fi);
 	memset(out, 0, sizeof(*out));
 	out->name = profile_intern(p, fi.name);
 	out->file = profile_intern(p, fi.file);
