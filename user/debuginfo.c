@@ -19,10 +19,9 @@
 /* DEBUGINFOD_TIMEOUT when the user has not set one: a dead server must
  * not stall a report for the client's default 90 s. */
 #define DFD_TIMEOUT    "3"
-#define DFD_QUERY_MAX  (5 * NSEC)  /* one query, however slow */
-#define DFD_WINDOW     (30 * NSEC) /* all queries, per window: */
-#define DFD_BUDGET     (5 * NSEC)
-#define DFD_BACKOFF    (60 * NSEC) /* after a server failed */
+#define DFD_STALL      (3 * NSEC)  /* a query with no data coming is cut */
+#define DFD_QUERY_MAX  (30 * NSEC) /* a download, however it goes */
+#define DFD_BACKOFF    (60 * NSEC) /* servers failed: left alone */
 #define DFD_FAILED_MAX 256	   /* build-ids not asked again */
 
 char *build_id_hex(const unsigned char *id, size_t len, char *buf,
@@ -155,9 +154,9 @@ static struct {
 	int (*find)(struct debuginfod_client *, const unsigned char *, int,
 		    char **);
 	void (*set_progress)(struct debuginfod_client *, dfd_progress_fn);
-	uint64_t deadline;   /* the running query is cut off after it */
+	uint64_t start, last_progress; /* of the running query */
+	long last_done;
 	uint64_t down_until; /* servers failed: not asked until then */
-	uint64_t window_start, window_spent;
 	unsigned char failed[DFD_FAILED_MAX][BUILD_ID_MAX + 1];
 	size_t n_failed;
 } dfd;
@@ -173,10 +172,20 @@ static uint64_t mono_ns(void)
 	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
+/*
+ * Called about once a second during a query; non-zero cuts it off. Until
+ * a server answers, total is 0 and done counts calls: no progress yet.
+ */
 static int dfd_progress(struct debuginfod_client *c, long done, long total)
 {
-	/* Non-zero makes the client give up the transfer. */
-	return mono_ns() > dfd.deadline;
+	uint64_t now = mono_ns();
+
+	if (total && done != dfd.last_done) {
+		dfd.last_done = done;
+		dfd.last_progress = now;
+	}
+	return now - dfd.last_progress > DFD_STALL ||
+	       now - dfd.start > DFD_QUERY_MAX;
 }
 
 static bool dfd_load(void)
@@ -226,47 +235,31 @@ static void dfd_remember_failure(const unsigned char *id, size_t len)
 	memcpy(slot + 1, id, len);
 }
 
-/* The time a query may take now, 0 when none may run. */
-static uint64_t dfd_allowance(uint64_t now)
-{
-	uint64_t left;
-
-	if (now < dfd.down_until)
-		return 0;
-	if (now - dfd.window_start > DFD_WINDOW) {
-		dfd.window_start = now;
-		dfd.window_spent = 0;
-	}
-	left = DFD_BUDGET > dfd.window_spent ? DFD_BUDGET - dfd.window_spent
-					     : 0;
-	return left < DFD_QUERY_MAX ? left : DFD_QUERY_MAX;
-}
-
 int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found)
 {
 	char hex[2 * BUILD_ID_MAX + 1];
-	uint64_t start, allowed, spent;
+	uint64_t spent;
 	int fd;
 
+	*found = NULL;
 	if (!id_len || id_len > BUILD_ID_MAX || !getenv("DEBUGINFOD_URLS") ||
 	    dfd_failed_before(id, id_len) || !dfd_load())
 		return -1;
-	start = mono_ns();
-	allowed = dfd_allowance(start);
-	if (!allowed)
+	dfd.start = dfd.last_progress = mono_ns();
+	dfd.last_done = 0;
+	if (dfd.start < dfd.down_until)
 		return -1;
-	dfd.deadline = start + allowed;
 	fd = dfd.find(dfd.client, id, id_len, found);
-	spent = mono_ns() - start;
-	dfd.window_spent += spent;
+	spent = mono_ns() - dfd.start;
 	build_id_hex(id, id_len, hex, sizeof(hex));
 	if (fd >= 0) {
 		lt_debug("debuginfod: %s in %s", hex, *found);
 		return fd;
 	}
+	free(*found);
 	*found = NULL;
 	dfd_remember_failure(id, id_len);
-	/* Not found is an answer; anything else says the servers are sick. */
+	/* A quick "not found" is an answer; anything else: sick servers. */
 	if (fd != -ENOENT || spent > NSEC)
 		dfd.down_until = mono_ns() + DFD_BACKOFF;
 	lt_debug("debuginfod: %s: %s after %llu ms", hex, strerror(-fd),
