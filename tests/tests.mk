@@ -25,7 +25,8 @@ tests/targets/bin/libtoyalloc.so: tests/targets/lib/toyalloc.c | tests/targets/b
 tests/targets/bin/toy_user: tests/targets/toy_user.c tests/targets/target.h tests/targets/bin/libtoyalloc.so
 	$(CC) $(TARGET_CFLAGS) -o $@ $< -Ltests/targets/bin -ltoyalloc -Wl,-rpath,'$$ORIGIN'
 
-targets: $(TARGET_BINS) tests/targets/bin/libtoyalloc.so
+include tests/sym.mk
+targets: $(TARGET_BINS) tests/targets/bin/libtoyalloc.so $(SYM_TARGETS)
 
 unit-test: $(UNIT_BINS)
 	tests/run --unit

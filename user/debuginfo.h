@@ -37,10 +37,10 @@ bool debuginfo_matches(int fd, const struct debug_want *w);
 
 /*
  * Download the debug file of a build-id from the servers in
- * DEBUGINFOD_URLS, if set. Bounded: each query is cut off after a few
- * seconds, all queries together get a few seconds per half minute,
- * servers that fail are left alone for a minute and a build-id that
- * failed is not asked again. Returns an fd and *found, or -1.
+ * DEBUGINFOD_URLS, if set. Bounded: a query with no data coming for 3 s
+ * is cut off, after a failure that took time the servers are left alone
+ * for a minute, and a build-id that failed is not asked again. Returns an
+ * fd and *found, or -1.
  */
 int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found);
 

@@ -85,6 +85,7 @@ static const Dwfl_Callbacks callbacks = {
 
 struct symcache *symcache_new(void)
 {
+	elf_version(EV_CURRENT);
 	return calloc(1, sizeof(struct symcache));
 }
 
@@ -530,12 +531,17 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file,
 		*file = dwarf_filesrc(files, idx, NULL, NULL) ?: "";
 }
 
-/* The function scopes at pc, innermost first, up to the real function. */
+/*
+ * The function scopes at pc, innermost first, up to the real function.
+ * dwarf_getscopes() follows an inlined function to its abstract
+ * definition; the chain of callers is that of the innermost concrete DIE.
+ */
 static size_t function_scopes(struct sc_module *m, Dwarf_Addr pc,
 			      Dwarf_Addr *bias, Dwarf_Die *cu_out,
 			      Dwarf_Die *out, size_t max)
 {
 	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, bias), *scopes;
+	Dwarf_Die *chain = NULL;
 	int i, n;
 	size_t k = 0;
 
@@ -543,15 +549,19 @@ static size_t function_scopes(struct sc_module *m, Dwarf_Addr pc,
 		return 0;
 	*cu_out = *cu;
 	n = dwarf_getscopes(cu, pc - *bias, &scopes);
+	if (n <= 0)
+		return 0;
+	n = dwarf_getscopes_die(&scopes[0], &chain);
+	free(scopes);
 	for (i = 0; i < n && k < max; i++) {
-		if (!is_function(&scopes[i]))
+		if (!is_function(&chain[i]))
 			continue;
-		out[k++] = scopes[i];
-		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+		out[k++] = chain[i];
+		if (dwarf_tag(&chain[i]) == DW_TAG_subprogram)
 			break;
 	}
 	if (n > 0)
-		free(scopes);
+		free(chain);
 	return k;
 }
 
