@@ -33,7 +33,8 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libcmocka-dev libcapstone-dev pkg-config make gcc python3 \
 	python3-flask gunicorn cppcheck clang-format util-linux procps \
 	liblzma-dev libbz2-dev libzstd-dev \
-	libdebuginfod1 debuginfod
+	libdebuginfod1 debuginfod \
+	golang-go chromium chromium-driver python3-jsonschema
 
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))

@@ -203,8 +203,8 @@ static const struct prof_module *frame_module(struct profile *p,
 /* ---- frames and samples ------------------------------------------------ */
 
 /*
- * Kind, name, file and line of a frame: the symbolizer's fields where it
- * has them, the frame's text otherwise (Python frames, pseudo frames).
+ * Kind, name, file and line of a frame: the symbolizer's and the Python
+ * decoder's fields where they have them, the frame's text otherwise.
  */
 static void frame_details(const struct frame *f, struct frame_info *fi)
 {
@@ -213,6 +213,12 @@ static void frame_details(const struct frame *f, struct frame_info *fi)
 	frame_short_name(f, short_name, sizeof(short_name));
 	frame_text(f, text, sizeof(text));
 	frame_info_parse(fi, short_name, text, f->pseudo);
+	if (f->py) {
+		fi->kind = FK_PYTHON;
+		snprintf(fi->name, sizeof(fi->name), "%s", f->py->name);
+		snprintf(fi->file, sizeof(fi->file), "%s", f->py->file);
+		fi->line = f->py->line > 0 ? f->py->line : 0;
+	}
 	if (!f->sym)
 		return;
 	fi->inlined = f->sym->inlined;
