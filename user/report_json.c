@@ -32,13 +32,32 @@ static void json_frame_source(FILE *out, const struct frame_sym *sym)
 	json_string(out, sym ? sym->build_id : "");
 }
 
+/* Python frames carry their own file and line; -1: no line. */
+static void json_python_source(FILE *out, const struct py_sym *py)
+{
+	fprintf(out, ",\"file\":");
+	json_string(out, py->file);
+	fprintf(out, ",\"line\":%d,\"inlined\":false,\"build_id\":\"\"",
+		py->line);
+}
+
+static const char *frame_kind(const struct frame *f)
+{
+	if (f->py)
+		return "python";
+	return f->pseudo ? "pseudo" : "native";
+}
+
 static void json_frame(FILE *out, const struct frame *f)
 {
 	char text[1024];
 
-	fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"symbol\":", f->addr);
+	fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"kind\":\"%s\",\"symbol\":",
+		f->addr, frame_kind(f));
 	if (f->pseudo)
 		json_string(out, f->pseudo);
+	else if (f->py)
+		json_string(out, f->py->name);
 	else
 		json_string(out, f->sym ? f->sym->name : "");
 	fprintf(out, ",\"offset\":%" PRIu64 ",\"module\":",
@@ -46,7 +65,10 @@ static void json_frame(FILE *out, const struct frame *f)
 	json_string(out, f->sym ? f->sym->module : "");
 	fprintf(out, ",\"text\":");
 	json_string(out, frame_text(f, text, sizeof(text)));
-	json_frame_source(out, f->sym);
+	if (f->py)
+		json_python_source(out, f->py);
+	else
+		json_frame_source(out, f->sym);
 	fputc('}', out);
 }
 

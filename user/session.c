@@ -118,8 +118,13 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	switch (ev->kind) {
 	case LT_EV_MMAP:
-		/* File mappings are mostly code and data of libraries. */
-		if (!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings)
+		/*
+		 * File mappings are mostly code and data of libraries;
+		 * PROT_NONE ones only reserve addresses (malloc's arenas,
+		 * guard pages) and use no memory.
+		 */
+		if ((!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings) ||
+		    !ev->prot)
 			mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
 		else
 			mtrack_map(s->mt, ev->tgid, ev->addr, ev->len,
