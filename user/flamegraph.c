@@ -500,7 +500,8 @@ static const char script[] =
 	"    var from = Math.max(f.o, end);\n"
 	"    if (f.o + f.v > from) { sum += f.o + f.v - from; end = f.o + f.v; }\n"
 	"  });\n"
-	"  matched.textContent = 'Matched ' + hits.length + ' frames: ' + size(sum) +\n"
+	"  matched.textContent = 'Matched ' + hits.length +\n"
+	"    (hits.length === 1 ? ' frame: ' : ' frames: ') + size(sum) +\n"
 	"    ' (' + (total ? 100 * sum / total : 0).toFixed(2) + '% of all)';\n"
 	"}\n"
 	"svg.addEventListener('click', function (e) {\n"
@@ -562,7 +563,7 @@ static void emit_legend(struct fg *g)
 		}
 		fprintf(g->out, "<text x=\"%d\" y=\"66\">%s</text>", x,
 			sw[i].text);
-		x += 12 + (int)(strlen(sw[i].text) * 6.5);
+		x += 14 + (int)(strlen(sw[i].text) * 6.2);
 	}
 	fputs("</g>\n", g->out);
 }
