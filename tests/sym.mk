@@ -10,7 +10,7 @@ SYM_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline \
 SYM_DEPS := $(SYM_SRC)/sym_leak.c tests/targets/target.h | $(SYM_BIN)
 
 SYM_TARGETS := $(addprefix $(SYM_BIN)/,sym_g sym_buildid sym_debuglink \
-	sym_dbgd sym_chroot sym_inline sym_libuser libsymlib.so sym_jit)
+	sym_dbgd sym_dynsym sym_chroot sym_inline sym_libuser libsymlib.so sym_jit)
 
 $(SYM_BIN):
 	@mkdir -p $@
@@ -39,6 +39,12 @@ $(SYM_BIN)/sym_dbgd: $(SYM_DEPS)
 	$(CC) $(SYM_CFLAGS) -DSYM_VARIANT='"sym_dbgd"' -Wl,--build-id -o $@.full $<
 	objcopy --only-keep-debug $@.full $@.debug
 	objcopy --strip-debug $@.full $@
+	rm -f $@.full
+
+# Stripped of everything but exported: .dynsym names, nothing else.
+$(SYM_BIN)/sym_dynsym: $(SYM_DEPS)
+	$(CC) $(SYM_CFLAGS) -DSYM_VARIANT='"sym_dynsym"' -DSYM_STATIC= -rdynamic -o $@.full $<
+	objcopy --strip-all $@.full $@
 	rm -f $@.full
 
 $(SYM_BIN)/sym_inline: $(SYM_SRC)/sym_inline.c tests/targets/target.h | $(SYM_BIN)

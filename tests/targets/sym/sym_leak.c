@@ -11,6 +11,10 @@
 #ifndef SYM_VARIANT
 #define SYM_VARIANT "sym_leak"
 #endif
+/* Empty with -rdynamic: the functions are then named by .dynsym too. */
+#ifndef SYM_STATIC
+#define SYM_STATIC static
+#endif
 
 #define USAGE "[K blocks (10)] [S bytes (4096)]"
 #define MAX_K 4096
@@ -20,7 +24,7 @@ static long long nulls;
 const char sym_variant[] = SYM_VARIANT;
 
 /* static: stripped, only debug info (not .dynsym) can name it. */
-static LT_LEAKFN void sym_leak_here(long long i, size_t size)
+SYM_STATIC LT_LEAKFN void sym_leak_here(long long i, size_t size)
 {
 	void *p = malloc(size); /* SYM-LEAK */
 
@@ -29,7 +33,7 @@ static LT_LEAKFN void sym_leak_here(long long i, size_t size)
 	kept[i] = p;
 }
 
-static LT_LEAKFN void sym_caller(long long k, size_t size)
+SYM_STATIC LT_LEAKFN void sym_caller(long long k, size_t size)
 {
 	long long i;
 
