@@ -563,6 +563,13 @@ int tracer_add_child(struct tracer *t, pid_t child)
 	return probe_process_allocator(t, child, child, true);
 }
 
+int tracer_follow(struct tracer *t, pid_t pid)
+{
+	int err = add_target(t, pid);
+
+	return err ? err : probe_process_allocator(t, pid, pid, true);
+}
+
 void tracer_drop_pid(struct tracer *t, pid_t pid)
 {
 	size_t i, kept = 0;

@@ -58,6 +58,9 @@ int tracer_add_pid(struct tracer *t, pid_t pid);
  */
 int tracer_add_child(struct tracer *t, pid_t child);
 
+/* Trace a running child of a traced process (found at attach). */
+int tracer_follow(struct tracer *t, pid_t pid);
+
 /* A process is gone: drop its probes and what the kernel keeps for it. */
 void tracer_drop_pid(struct tracer *t, pid_t pid);
 

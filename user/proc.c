@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "proc.h"
@@ -77,4 +79,51 @@ static const char *strip_root(pid_t pid, const char *path)
 void proc_root_path(pid_t pid, const char *path, char *out, size_t len)
 {
 	snprintf(out, len, "/proc/%d/root%s", pid, strip_root(pid, path));
+}
+
+static size_t add_children_of(const char *path, pid_t **out, size_t n,
+			      size_t *cap)
+{
+	FILE *f = fopen(path, "re");
+	int child;
+
+	if (!f)
+		return n;
+	while (fscanf(f, "%d", &child) == 1) {
+		if (n == *cap) {
+			size_t grown = *cap ? 2 * *cap : 16;
+			pid_t *p = realloc(*out, grown * sizeof(*p));
+
+			if (!p)
+				break;
+			*out = p;
+			*cap = grown;
+		}
+		(*out)[n++] = child;
+	}
+	fclose(f);
+	return n;
+}
+
+size_t proc_children(pid_t pid, pid_t **children)
+{
+	char dir_path[64], path[384];
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	*children = NULL;
+	snprintf(dir_path, sizeof(dir_path), "/proc/%d/task", pid);
+	dir = opendir(dir_path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/children", dir_path,
+			 d->d_name);
+		n = add_children_of(path, children, n, &cap);
+	}
+	closedir(dir);
+	return n;
 }

@@ -20,4 +20,10 @@ int64_t proc_rss_bytes(pid_t pid);
 /* "/proc/PID/root" + path: the file as the process sees it (containers). */
 void proc_root_path(pid_t pid, const char *path, char *out, size_t len);
 
+/*
+ * The children of a process (all its threads'), in a malloc'd array.
+ * Returns the count, 0 when none or unknown.
+ */
+size_t proc_children(pid_t pid, pid_t **children);
+
 #endif

@@ -193,16 +193,41 @@ static int read_bytes(const struct py_decoder *d, uint64_t addr, uint8_t **out,
 	return 0;
 }
 
+/* Where import paths end: what follows is the dotted module name. */
+static const char *after_import_root(const char *file)
+{
+	static const char *const roots[] = { "/site-packages/",
+					     "/dist-packages/" };
+	const char *p, *lib;
+	size_t i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		p = strstr(file, roots[i]);
+		if (p)
+			return p + strlen(roots[i]);
+	}
+	/* The standard library: .../lib/python3.X/module.py */
+	lib = strstr(file, "/lib/python3.");
+	if (lib && (p = strchr(lib + 13, '/')))
+		return p + 1;
+	p = strrchr(file, '/');
+	return p ? p + 1 : file;
+}
+
+/* "/usr/lib/python3/dist-packages/flask/app.py" -> "flask.app" */
 static void module_name(const char *file, char *out, size_t len)
 {
-	const char *base = strrchr(file, '/');
-	size_t n;
+	const char *rel = after_import_root(file);
+	size_t i, n = strlen(rel);
 
-	base = base ? base + 1 : file;
-	n = strlen(base);
-	if (n > 3 && !strcmp(base + n - 3, ".py"))
+	if (n > 3 && !strcmp(rel + n - 3, ".py"))
 		n -= 3;
-	snprintf(out, len, "%.*s", (int)n, base);
+	if (n > 9 && !strncmp(rel + n - 9, "/__init__", 9))
+		n -= 9;
+	snprintf(out, len, "%.*s", (int)n, rel);
+	for (i = 0; out[i]; i++)
+		if (out[i] == '/')
+			out[i] = '.';
 }
 
 static void load_code(const struct py_decoder *d, struct code_info *ci)

@@ -346,6 +346,27 @@ static bool all_targets_gone(struct session *s)
 	return true;
 }
 
+/*
+ * Processes the target forked before we came (gunicorn's workers) are
+ * traced like the ones it forks later, which the kernel side catches.
+ */
+static void follow_children(struct session *s, pid_t pid, int depth)
+{
+	pid_t *children;
+	size_t i, n = proc_children(pid, &children);
+
+	for (i = 0; i < n && depth < 8; i++) {
+		if (procs_get(&s->procs, children[i], false))
+			continue;
+		if (tracer_follow(&s->tracer, children[i]))
+			continue;
+		lt_debug("pid %d: tracing its child %d too", pid, children[i]);
+		procs_get(&s->procs, children[i], true);
+		follow_children(s, children[i], depth + 1);
+	}
+	free(children);
+}
+
 static int attach_targets(struct session *s)
 {
 	int i, err;
@@ -361,6 +382,7 @@ static int attach_targets(struct session *s)
 		if (err)
 			return err;
 		procs_get(&s->procs, s->opts->pids[i], true);
+		follow_children(s, s->opts->pids[i], 0);
 	}
 	sync_python(s);
 	return 0;
