@@ -427,3 +427,41 @@ class ExportTest(LTTestCase):
             self.assertTrue(validate(b, schema), b)
             lib = jsonschema_errors(b, schema)
             self.assertTrue(lib is None or lib, b)
+
+    def test_bad_options(self):
+        """bad export options: one error line, exit status 2, nothing run"""
+        cases = [
+            ["--pyroscope", "https://127.0.0.1:4040"],
+            ["--pyroscope", "127.0.0.1:4040"],
+            ["--pyroscope", "http://127.0.0.1:99999"],
+            ["--pyroscope", "http://h", "--label", "novalue"],
+            ["--pyroscope", "http://h", "--label", "bad-key=1"],
+            ["--pyroscope", "http://h", "--app-name", "a b"],
+            ["--label", "env=prod"],
+            ["--baseline", "10"],
+            ["--svg-growth", "g.svg", "--baseline", "soon"],
+        ]
+        for args in cases:
+            r = subprocess.run([os.path.join(ROOT, "leaktrace")] + args +
+                               ["-p", str(os.getpid()), "1", "1"],
+                               capture_output=True, text=True, timeout=20)
+            self.assertEqual(r.returncode, 2, "%s: %s" % (args, r.stderr))
+            lines = r.stderr.splitlines()
+            self.assertEqual(len(lines), 1, "%s: %s" % (args, r.stderr))
+            self.assertTrue(lines[0].startswith("leaktrace: error: "),
+                            lines[0])
+            self.assertEqual(r.stdout, "")
+
+    def test_unwritable_path(self):
+        """an export that cannot be written is warned about; the rest goes on"""
+        d = scratch_dir(self)
+        good = os.path.join(d, "ok.svg")
+        bad = os.path.join(d, "no-such-dir", "out.pb.gz")
+        t, lt, expect, final, proc = self.trace_target(
+            "leak_basic", 3, 1000, lt_args=["--svg", good, "--pprof", bad])
+        self.assert_expect(expect, proc, final, lt)
+        self.svg_check_report(good, proc)
+        self.assertFalse(os.path.exists(bad))
+        warned = [l for l in lt.lines("stderr") if bad in l]
+        self.assertTrue(warned and all("cannot write" in l for l in warned),
+                        lt.describe())
