@@ -321,12 +321,23 @@ static int remember_lib(struct tracer *t, const struct probed_lib *lib)
 	return 0;
 }
 
-static void symbol_name(const struct tracer *t, enum lt_func f, char *buf,
-			size_t len)
+/* CPython's object allocator, for --pymalloc. */
+static const char *const pymalloc_names[LT_F_NR] = {
+	[LT_F_MALLOC] = "PyObject_Malloc",
+	[LT_F_CALLOC] = "PyObject_Calloc",
+	[LT_F_REALLOC] = "PyObject_Realloc",
+	[LT_F_FREE] = "PyObject_Free",
+};
+
+static void symbol_name(const struct tracer *t, const struct probed_lib *lib,
+			enum lt_func f, char *buf, size_t len)
 {
 	const char *prefix = t->opts->symbol_prefix;
 
-	snprintf(buf, len, "%s%s", prefix ? prefix : "", func_names[f]);
+	if (lib->pymalloc)
+		snprintf(buf, len, "%s", pymalloc_names[f] ?: "");
+	else
+		snprintf(buf, len, "%s%s", prefix ? prefix : "", func_names[f]);
 }
 
 /*
@@ -343,7 +354,7 @@ static void drop_aliases(uint64_t *offsets)
 				offsets[f] = 0;
 }
 
-static int find_offsets(const struct tracer *t, const char *path,
+static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
 			uint64_t *offsets)
 {
 	char names[LT_F_NR][128];
@@ -351,10 +362,10 @@ static int find_offsets(const struct tracer *t, const char *path,
 	int f, err;
 
 	for (f = 0; f < LT_F_NR; f++) {
-		symbol_name(t, f, names[f], sizeof(names[f]));
+		symbol_name(t, lib, f, names[f], sizeof(names[f]));
 		ptrs[f] = names[f];
 	}
-	err = elf_function_offsets(path, ptrs, LT_F_NR, offsets);
+	err = elf_function_offsets(lib->path, ptrs, LT_F_NR, offsets);
 	if (err)
 		return err;
 	if (!offsets[LT_F_MALLOC] || !offsets[LT_F_FREE])
@@ -374,7 +385,7 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 	char name[128];
 	int f, err;
 
-	err = find_offsets(t, lib->path, offsets);
+	err = find_offsets(t, lib, offsets);
 	if (err == -ENOENT) {
 		lt_error(
 			"%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
@@ -395,7 +406,7 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 			goto fail;
 	}
 	for (f = 0; f < LT_F_NR; f++) {
-		symbol_name(t, f, name, sizeof(name));
+		symbol_name(t, lib, f, name, sizeof(name));
 		if (!offsets[f]) {
 			lt_debug("%s: no %s of its own, not probed", lib->path,
 				 name);
@@ -415,7 +426,7 @@ fail:
 	/* A target that just exited is reported once, by the caller. */
 	if (lib->pid > 0 && !proc_alive(lib->pid))
 		return -ESRCH;
-	symbol_name(t, f, name, sizeof(name));
+	symbol_name(t, lib, f, name, sizeof(name));
 	lt_error("cannot attach uprobe to %s in %s: %s", name, lib->path,
 		 strerror(-err));
 	return err;
@@ -587,6 +598,19 @@ void tracer_drop_pid(struct tracer *t, pid_t pid)
 	t->n_libs = kept;
 	tracer_forget_processes(t, &pid, 1);
 	bpf_map__delete_elem(t->skel->maps.py_procs, &pid, sizeof(pid), 0);
+}
+
+int tracer_attach_pymalloc(struct tracer *t, pid_t pid, const char *path)
+{
+	struct probed_lib lib = { .pid = pid, .pymalloc = true };
+	struct stat st;
+
+	proc_root_path(pid, path, lib.path, sizeof(lib.path));
+	if (stat(lib.path, &st))
+		return -errno;
+	lib.dev = st.st_dev;
+	lib.ino = st.st_ino;
+	return attach_allocator(t, &lib);
 }
 
 int tracer_set_python(struct tracer *t, pid_t pid,

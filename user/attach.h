@@ -29,6 +29,7 @@ struct probed_lib {
 	pid_t pid;	 /* process the probes are limited to, -1: all */
 	char path[4096]; /* path used to attach */
 	int n_probes;
+	bool pymalloc; /* CPython's PyObject_* allocator */
 };
 
 struct tracer {
@@ -63,6 +64,9 @@ int tracer_follow(struct tracer *t, pid_t pid);
 
 /* A process is gone: drop its probes and what the kernel keeps for it. */
 void tracer_drop_pid(struct tracer *t, pid_t pid);
+
+/* --pymalloc: probe PyObject_Malloc & co in the interpreter at path. */
+int tracer_attach_pymalloc(struct tracer *t, pid_t pid, const char *path);
 
 /* Tell the kernel side where a process keeps its Python frames. */
 int tracer_set_python(struct tracer *t, pid_t pid,

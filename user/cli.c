@@ -52,6 +52,11 @@ static const char usage_text[] =
 	"                          command name, or leaktrace)\n"
 	"      --label KEY=VALUE   extra Pyroscope label (repeatable)\n"
 	"\n"
+	"Python (CPython 3.8-3.13 frames are shown automatically):\n"
+	"      --pymalloc          also probe PyObject_Malloc/Free: every Python\n"
+	"                          object, not only pymalloc arenas (builds that\n"
+	"                          call it, not LTO builds such as Debian's)\n"
+	"\n"
 	"Allocator:\n"
 	"      --lib PATH          probe the allocator in PATH instead of libc\n"
 	"      --symbol-prefix PFX allocator symbols start with PFX (e.g. je_)\n"
@@ -78,6 +83,7 @@ enum long_only {
 	OPT_LIB,
 	OPT_SYMBOL_PREFIX,
 	OPT_FILE_MAPPINGS,
+	OPT_PYMALLOC,
 	OPT_SVG,
 	OPT_SVG_GROWTH,
 	OPT_BASELINE,
@@ -99,6 +105,7 @@ static const struct option long_options[] = {
 	{ "lib", required_argument, NULL, OPT_LIB },
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
 	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
+	{ "pymalloc", no_argument, NULL, OPT_PYMALLOC },
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "svg-growth", required_argument, NULL, OPT_SVG_GROWTH },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
@@ -263,6 +270,9 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_FILE_MAPPINGS:
 		o->file_mappings = true;
+		return 0;
+	case OPT_PYMALLOC:
+		o->pymalloc = true;
 		return 0;
 	case OPT_LIB:
 		o->lib = arg;

@@ -23,6 +23,7 @@ struct options {
 	const char *lib; /* allocator library to probe instead of libc */
 	const char *symbol_prefix;
 	const char *folded;
+	bool pymalloc;	    /* probe PyObject_Malloc & co too */
 	bool file_mappings; /* count file-backed mappings too */
 	bool json;
 	int verbose;

@@ -178,3 +178,164 @@ out:
 	close(fd);
 	return err;
 }
+
+static Elf_Scn *section_named(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh->sh_name);
+		if (name && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* The GOT slot the dynamic linker fills with name's address. */
+static uint64_t got_slot(Elf *elf, const char *name)
+{
+	GElf_Shdr rsh, dsh;
+	Elf_Scn *rela = section_named(elf, ".rela.plt", &rsh);
+	Elf_Scn *dyn = section_named(elf, ".dynsym", &dsh);
+	Elf_Data *rdata, *ddata;
+	size_t i;
+
+	if (!rela || !dyn || !rsh.sh_entsize)
+		return 0;
+	rdata = elf_getdata(rela, NULL);
+	ddata = elf_getdata(dyn, NULL);
+	for (i = 0; rdata && ddata && i < rsh.sh_size / rsh.sh_entsize; i++) {
+		GElf_Rela r;
+		GElf_Sym sym;
+		const char *sname;
+
+		if (!gelf_getrela(rdata, i, &r) ||
+		    !gelf_getsym(ddata, GELF_R_SYM(r.r_info), &sym))
+			continue;
+		sname = elf_strptr(elf, dsh.sh_link, sym.st_name);
+		if (sname && !strcmp(sname, name))
+			return r.r_offset;
+	}
+	return 0;
+}
+
+/* The 16-byte PLT entry whose jmp *disp32(%rip) goes through got. */
+static uint64_t plt_stub(Elf *elf, uint64_t got)
+{
+	static const char *const plts[] = { ".plt.sec", ".plt" };
+	size_t k, i;
+
+	for (k = 0; got && k < 2; k++) {
+		GElf_Shdr sh;
+		Elf_Scn *scn = section_named(elf, plts[k], &sh);
+		Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+		const uint8_t *b = d ? d->d_buf : NULL;
+
+		for (i = 0; b && i + 6 <= d->d_size; i++) {
+			int32_t disp;
+
+			if (b[i] != 0xff || b[i + 1] != 0x25)
+				continue;
+			memcpy(&disp, b + i + 2, 4);
+			if (sh.sh_addr + i + 6 + disp == got)
+				return sh.sh_addr + (i & ~15UL);
+		}
+	}
+	return 0;
+}
+
+static long count_calls_in(const uint8_t *b, size_t n, uint64_t vaddr,
+			   uint64_t t1, uint64_t t2)
+{
+	long count = 0;
+	size_t i;
+
+	for (i = 0; i + 5 <= n; i++) {
+		int32_t rel;
+		uint64_t target;
+
+		if (b[i] != 0xe8)
+			continue;
+		memcpy(&rel, b + i + 1, 4);
+		target = vaddr + i + 5 + rel;
+		if ((t1 && target == t1) || (t2 && target == t2))
+			count++;
+	}
+	return count;
+}
+
+/* Address and size of a defined symbol, from .dynsym then .symtab. */
+static int symbol_extent(Elf *elf, const char *name, uint64_t *addr,
+			 uint64_t *size)
+{
+	static const Elf64_Word types[] = { SHT_DYNSYM, SHT_SYMTAB };
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		Elf_Scn *scn = NULL;
+		GElf_Shdr sh;
+
+		while ((scn = elf_nextscn(elf, scn))) {
+			Elf_Data *d = elf_getdata(scn, NULL);
+			size_t i;
+
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != types[k] ||
+			    !d || !sh.sh_entsize)
+				continue;
+			for (i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+				GElf_Sym sym;
+				const char *n;
+
+				if (!gelf_getsym(d, i, &sym) ||
+				    !is_defined(&sym))
+					continue;
+				n = elf_strptr(elf, sh.sh_link, sym.st_name);
+				if (n && !strcmp(n, name)) {
+					*addr = sym.st_value;
+					*size = sym.st_size;
+					return 0;
+				}
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+long elf_count_calls(const char *path, const char *caller, const char *callee)
+{
+	uint64_t func, size, stub, from, len;
+	const uint8_t *b;
+	Elf_Scn *text;
+	Elf_Data *d;
+	GElf_Shdr sh;
+	long count = -ENOENT;
+	int fd;
+	Elf *elf = open_elf(path, &fd);
+
+	if (!elf)
+		return -errno;
+	text = section_named(elf, ".text", &sh);
+	d = text ? elf_getdata(text, NULL) : NULL;
+	if (!d || !d->d_buf || symbol_extent(elf, callee, &func, &size))
+		goto out;
+	stub = plt_stub(elf, got_slot(elf, callee));
+	from = sh.sh_addr;
+	len = d->d_size;
+	if (caller && symbol_extent(elf, caller, &from, &len))
+		goto out;
+	if (from < sh.sh_addr || from + len > sh.sh_addr + d->d_size)
+		goto out;
+	b = (const uint8_t *)d->d_buf + (from - sh.sh_addr);
+	count = count_calls_in(b, len, from, func, stub);
+out:
+	elf_end(elf);
+	close(fd);
+	return count;
+}

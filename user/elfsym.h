@@ -29,4 +29,12 @@ int elf_symbol_addresses(const char *path, const char *const *names, size_t n,
 int elf_load_bias(const char *path, uint64_t map_start, uint64_t map_offset,
 		  uint64_t *bias);
 
+/*
+ * How many call instructions in the function caller (NULL: all of .text)
+ * call the function callee, directly or through its PLT stub (x86-64 call
+ * rel32). Tells whether a build routes calls through an exported function
+ * or inlined it (LTO). Returns the count or -errno.
+ */
+long elf_count_calls(const char *path, const char *caller, const char *callee);
+
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
@@ -55,6 +56,9 @@ static void detect_python(struct traced_proc *p)
 	if (!p->py)
 		return;
 	py_fill_config(&interp, &p->py_config);
+	p->py_minor = interp.minor;
+	snprintf(p->py_path, sizeof(p->py_path), "%s", interp.path);
+	p->py_routes = py_routes_objects(p->pid, &interp);
 	p->py_new = true;
 	lt_debug("pid %d: CPython %d.%d in %s", p->pid, interp.major,
 		 interp.minor, interp.path);

@@ -26,6 +26,10 @@ struct traced_proc {
 	bool py_unsupported;   /* said so once */
 	bool py_new;	       /* detected: the kernel side needs its config */
 	struct lt_py_config py_config;
+	int py_minor;	    /* CPython 3.minor */
+	bool py_routes;	    /* calls go through PyObject_Malloc (no LTO) */
+	bool py_objects;    /* --pymalloc probes are attached */
+	char py_path[4096]; /* the ELF holding the interpreter */
 };
 
 struct proc_table {

@@ -57,6 +57,14 @@ uint32_t py_code_check(uint32_t argcount, uint32_t flags, uint32_t firstlineno)
 			       ((uint64_t)argcount << 16) ^ flags);
 }
 
+bool py_routes_objects(pid_t pid, const struct py_interp *interp)
+{
+	char path[4200];
+
+	proc_root_path(pid, interp->path, path, sizeof(path));
+	return elf_count_calls(path, "PyUnicode_New", "PyObject_Malloc") > 0;
+}
+
 void py_fill_config(const struct py_interp *interp, struct lt_py_config *c)
 {
 	const struct py_layout *l = interp->layout;

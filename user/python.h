@@ -43,6 +43,13 @@ struct py_interp {
  */
 int py_detect(pid_t pid, struct py_interp *interp);
 
+/*
+ * Does this build call PyObject_Malloc for its objects (so --pymalloc can
+ * probe it), or inline it (LTO builds such as Debian's)? Checked on the
+ * binary: does PyUnicode_New call it?
+ */
+bool py_routes_objects(pid_t pid, const struct py_interp *interp);
+
 /* The BPF side's view of an interpreter. */
 void py_fill_config(const struct py_interp *interp, struct lt_py_config *c);
 

@@ -138,6 +138,10 @@ static void json_proc(FILE *out, const struct report *r,
 		",\"growth_since_attach_bytes\":%" PRId64,
 		pr->allocator_map_bytes, pr->growth,
 		pr->heap_bytes + pr->map_bytes);
+	if (p->py)
+		fprintf(out,
+			",\"python\":{\"version\":\"3.%d\",\"mode\":\"%s\"}",
+			p->py_minor, p->py_objects ? "objects" : "arenas");
 	json_rows(out, r, pr, "stacks", pr->by_growth, pr->n_by_growth);
 	if (r->final)
 		json_rows(out, r, pr, "top_outstanding", pr->by_bytes,

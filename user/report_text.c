@@ -94,6 +94,14 @@ static void print_header(FILE *out, const struct proc_report *pr)
 			signed_bytes(rss_g, sizeof(rss_g),
 				     p->rss - p->rss_at_attach));
 	fputc('\n', out);
+	if (p->py && p->py_objects)
+		fprintf(out,
+			"  CPython 3.%d: every object traced (--pymalloc probes on PyObject_Malloc)\n",
+			p->py_minor);
+	else if (p->py)
+		fprintf(out,
+			"  CPython 3.%d: Python frames on; objects up to 512 B are counted as the pymalloc arenas they fill\n",
+			p->py_minor);
 }
 
 static void print_proc(FILE *out, const struct report *r,

@@ -86,6 +86,26 @@ static void note_exit(struct session *s, uint32_t tgid)
 		p->exited = true;
 }
 
+/*
+ * --pymalloc: each object allocation, where the build calls PyObject_Malloc;
+ * elsewhere pymalloc's arenas are attributed to the lines that made them.
+ */
+static void probe_pymalloc(struct session *s, struct traced_proc *p)
+{
+	int err;
+
+	if (!p->py_routes) {
+		lt_warn("pid %d: this CPython build inlines PyObject_Malloc (LTO): --pymalloc cannot see objects, attributing pymalloc arenas instead",
+			p->pid);
+		return;
+	}
+	err = tracer_attach_pymalloc(&s->tracer, p->pid, p->py_path);
+	if (err && err != -ESRCH)
+		lt_warn("pid %d: cannot probe PyObject_Malloc: %s", p->pid,
+			strerror(-err));
+	p->py_objects = !err;
+}
+
 /* Newly found interpreters: tell the kernel side where their frames are. */
 static void sync_python(struct session *s)
 {
@@ -99,6 +119,8 @@ static void sync_python(struct session *s)
 		p->py_new = false;
 		if (tracer_set_python(&s->tracer, p->pid, &p->py_config))
 			lt_warn("pid %d: cannot enable Python frames", p->pid);
+		if (s->opts->pymalloc)
+			probe_pymalloc(s, p);
 	}
 }
 

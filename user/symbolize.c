@@ -16,6 +16,8 @@
 #include "symbolize.h"
 
 #define PERFMAP_RETRY_NS 1000000000ULL /* between tries to open it */
+#define MAX_RANGES	 4096	       /* code ranges kept per process */
+#define REREAD_NS	 1000000000ULL /* between unplanned reads of maps */
 
 /* Code the process maps: a module, or anonymous memory ("[anon]"). */
 struct sym_range {
@@ -35,7 +37,8 @@ struct anon_entry {
 
 struct symbolizer {
 	pid_t pid;
-	int procfd; /* /proc/PID: stays this process's even if PID is reused */
+	uint64_t start_time; /* not a later process with the same PID */
+	uint64_t read_ns;    /* when its maps were last read */
 	char root[32];
 	struct symcache *cache;
 	struct sym_range *ranges; /* sorted by start, not overlapping */
@@ -87,18 +90,38 @@ static pid_t ns_pid(pid_t pid)
 	return last;
 }
 
+/* Field 22 of /proc/PID/stat, in clock ticks since boot; 0 if gone. */
+static uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* After the command (which may hold anything): fields 3 to 21. */
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	if (p && sscanf(p + 1,
+			"%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			"%*s %*s %*s %*s %*s %*s %llu",
+			&t) != 1)
+		t = 0;
+	fclose(f);
+	return t;
+}
+
 struct symbolizer *symbolizer_new(struct symcache *cache, pid_t pid)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
-	char path[64];
 
 	if (!s)
 		return NULL;
 	s->pid = pid;
 	s->cache = cache;
 	snprintf(s->root, sizeof(s->root), "/proc/%d/root", pid);
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	s->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s->start_time = start_time(pid);
 	snprintf(s->perf_name, sizeof(s->perf_name), "perf-%d.map",
 		 ns_pid(pid));
 	perfmap_init(&s->perf);
@@ -121,8 +144,6 @@ void symbolizer_free(struct symbolizer *s)
 	free_ranges(s->ranges, s->n);
 	addrmap_free(&s->anon, free);
 	perfmap_free(&s->perf);
-	if (s->procfd >= 0)
-		close(s->procfd);
 	free(s);
 }
 
@@ -238,7 +259,8 @@ static size_t keep_old(struct symbolizer *s, struct sym_range *fresh, size_t n)
 	size_t i, kept = n;
 
 	for (i = 0; i < s->n; i++) {
-		if (overlaps_any(&s->ranges[i], fresh, n)) {
+		if (overlaps_any(&s->ranges[i], fresh, n) ||
+		    kept >= MAX_RANGES) {
 			sc_module_put(s->ranges[i].mod);
 			continue;
 		}
@@ -256,11 +278,12 @@ static void open_perfmap(struct symbolizer *s)
 		perfmap_update(&s->perf);
 		return;
 	}
-	if (s->procfd < 0)
-		return;
 	s->perf_tried_ns = mono_ns();
-	snprintf(path, sizeof(path), "root/tmp/%s", s->perf_name);
-	fd = openat(s->procfd, path, O_RDONLY | O_CLOEXEC);
+	/* Once the process is gone its PID may name another one. */
+	if (!s->start_time || start_time(s->pid) != s->start_time)
+		return;
+	snprintf(path, sizeof(path), "%s/tmp/%s", s->root, s->perf_name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	s->perf.fd = fd;
@@ -268,7 +291,7 @@ static void open_perfmap(struct symbolizer *s)
 	lt_debug("pid %d: JIT symbols from /tmp/%s", s->pid, s->perf_name);
 }
 
-int symbolizer_refresh(struct symbolizer *s)
+static int read_ranges(struct symbolizer *s)
 {
 	struct map_entry *maps = NULL;
 	struct sym_range *fresh;
@@ -291,8 +314,17 @@ int symbolizer_refresh(struct symbolizer *s)
 	s->ranges = fresh;
 	s->n = nf;
 	qsort(s->ranges, s->n, sizeof(*s->ranges), by_start);
+	s->read_ns = mono_ns();
 	open_perfmap(s);
 	return 0;
+}
+
+int symbolizer_refresh(struct symbolizer *s)
+{
+	int err = read_ranges(s);
+
+	symcache_trim(s->cache);
+	return err;
 }
 
 /* ---- naming addresses ------------------------------------------------ */
@@ -376,13 +408,32 @@ static const struct sym_frames *lookup_anon(struct symbolizer *s, uint64_t addr,
 	return &a->sf;
 }
 
+/*
+ * Code nobody told us about (an exec without mmap events, a static
+ * program run with -c): read the maps again while the process lives.
+ * Modules are not closed here: frames of this report point into them.
+ */
+static const struct sym_range *find_or_reread(struct symbolizer *s,
+					      uint64_t addr)
+{
+	const struct sym_range *r = find_range(s, addr);
+	uint64_t now = mono_ns();
+
+	if (r || now - s->read_ns < REREAD_NS || !s->start_time ||
+	    start_time(s->pid) != s->start_time)
+		return r;
+	read_ranges(s);
+	s->read_ns = now;
+	return find_range(s, addr);
+}
+
 const struct sym_frames *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
 {
 	const struct sym_range *r;
 
 	if (!addr)
 		return &unknown_frames;
-	r = find_range(s, addr - 1);
+	r = find_or_reread(s, addr - 1);
 	if (r && r->mod)
 		return sc_module_lookup(r->mod, addr - r->bias);
 	return lookup_anon(s, addr, r);

@@ -388,35 +388,35 @@ static void unlink_module(struct symcache *c, struct sc_module *m)
 		}
 }
 
-/* Too many idle modules: close the one idle the longest. */
-static void evict_idle(struct symcache *c)
-{
-	struct sc_module *m, *oldest = NULL;
-
-	for (m = c->modules; m; m = m->next)
-		if (!m->refs && (!oldest || m->idle_tick < oldest->idle_tick))
-			oldest = m;
-	if (!oldest)
-		return;
-	unlink_module(c, oldest);
-	c->n_idle--;
-	module_destroy(oldest);
-}
-
 /*
  * The last process mapping a module is gone: keep it a while, the next
- * process of the same program (a restarted worker) will want it.
+ * process of the same program (a restarted worker) will want it. Only
+ * symcache_trim() closes it, so frames already looked up stay valid.
  */
 void sc_module_put(struct sc_module *m)
 {
-	struct symcache *c;
-
 	if (!m || --m->refs)
 		return;
-	c = m->cache;
-	m->idle_tick = ++c->tick;
-	if (++c->n_idle > IDLE_MAX)
-		evict_idle(c);
+	m->idle_tick = ++m->cache->tick;
+	m->cache->n_idle++;
+}
+
+/* Close the modules idle the longest, beyond IDLE_MAX. */
+void symcache_trim(struct symcache *c)
+{
+	while (c->n_idle > IDLE_MAX) {
+		struct sc_module *m, *oldest = NULL;
+
+		for (m = c->modules; m; m = m->next)
+			if (!m->refs &&
+			    (!oldest || m->idle_tick < oldest->idle_tick))
+				oldest = m;
+		if (!oldest)
+			return;
+		unlink_module(c, oldest);
+		c->n_idle--;
+		module_destroy(oldest);
+	}
 }
 
 const char *sc_module_name(const struct sc_module *m)

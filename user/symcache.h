@@ -39,6 +39,12 @@ struct sc_module *symcache_module(struct symcache *c, int fd, const char *path,
 struct sc_module *sc_module_get(struct sc_module *m);
 void sc_module_put(struct sc_module *m);
 
+/*
+ * Close modules no process maps any more, but for the last few used.
+ * Frames looked up in them are gone too: not while a report runs.
+ */
+void symcache_trim(struct symcache *c);
+
 /* Load bias of the module mapped at start from file offset off. */
 int sc_module_bias(struct sc_module *m, uint64_t start, uint64_t off,
 		   uint64_t *bias);

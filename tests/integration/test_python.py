@@ -132,3 +132,44 @@ class UnsupportedPythonTest(LTTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PymallocTest(LTTestCase):
+    """--pymalloc: per-object tracing where the build calls PyObject_Malloc
+    (pyenv's shared builds); Debian's LTO build says it cannot and counts
+    arenas instead."""
+
+    def trace(self, exe):
+        t = self.start_target("pyleak", argv=[exe, SCRIPT])
+        lt = self.start_tracer(["--json", "--pymalloc", "-T", "1000", "-p",
+                                t.ready_pid, "1000"])
+        t.go()
+        expect = t.wait_expect(60)
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        proc = find_process(lt.final_report(), t.ready_pid)
+        small = [e for e in expect["expect"] if e["kind"] == "mapped"][0]
+        return lt, proc, small
+
+    def test_pymalloc_objects(self):
+        """pyenv 3.12 --pymalloc: each small string is a traced object"""
+        exe = os.path.join(pyenv_root(), "versions", "3.12.1", "bin",
+                           "python3")
+        if not os.access(exe, os.X_OK):
+            self.skipTest("no pyenv CPython 3.12 here")
+        lt, proc, small = self.trace(exe)
+        self.assertEqual(proc.get("python"),
+                         {"version": "3.12", "mode": "objects"})
+        blocks = sum(st["heap_count"] for st in proc["top_outstanding"]
+                     if starts_with(python_frames(st),
+                                    small["python_stack"]))
+        # 200000 strings, plus the list that holds them
+        self.assertGreaterEqual(blocks, 200000, describe(proc))
+        self.assertLessEqual(blocks, 200000 + 10, describe(proc))
+
+    def test_pymalloc_lto_build(self):
+        """Debian python3 --pymalloc: one warning, arenas mode"""
+        lt, proc, small = self.trace("/usr/bin/python3")
+        warnings = [l for l in lt.text("stderr").splitlines()
+                    if "--pymalloc" in l]
+        self.assertEqual(len(warnings), 1, lt.describe())
+        self.assertEqual(proc.get("python", {}).get("mode"), "arenas")
