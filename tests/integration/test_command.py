@@ -2,11 +2,11 @@
 """-c "CMD ARGS": leaktrace runs the command traced from its first
 instruction and exits by itself (status 0) when it exits."""
 
+import json
 import os
 import re
 
-from ltharness import LTTestCase, TARGETS, find_process, is_expect_line
-import json
+from ltharness import LTTestCase, find_process, is_expect_line
 
 EXIT_TIMEOUT = 30
 
@@ -40,7 +40,8 @@ class CommandTest(LTTestCase):
         """-c "tests/targets/bin/leak_basic --now --exit 7 1000" """
         expect, proc = self.run_command(
             "tests/targets/bin/leak_basic --now --exit 7 1000")
-        # The arguments reached the command: 7 blocks of 1000 bytes.
+        # The arguments reached the command: 7 blocks of 1000 bytes (the
+        # traced values were compared with this line above).
         self.assertEqual(expect["expect"][0],
                          {"func": "leak_here", "kind": "heap",
                           "bytes": 7000, "count": 7})

@@ -7,7 +7,7 @@ import shutil
 import signal
 import tempfile
 
-from ltharness import LTTestCase, find_process
+from ltharness import LTTestCase
 
 LINE = re.compile(r"^(.+) (\d+)$")
 HEADER = re.compile(r"^\d\d:\d\d:\d\d leaktrace report:")
