@@ -186,16 +186,6 @@ static __always_inline bool follows_call(__u64 addr)
 	return false;
 }
 
-static __always_inline __u64 mix64(__u64 h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /*
  * Follow frame pointers from fp, appending return addresses to st.
  * A frame is {saved fp, return address}; saved frame pointers must grow
@@ -287,7 +277,7 @@ static __always_inline __u32 py_code_check(const struct lt_py_config *c,
 	a = *(__u32 *)&b->bytes[128 + ((c->code_argcount - base) & 0x3f)];
 	f = *(__u32 *)&b->bytes[128 + ((c->code_flags - base) & 0x3f)];
 	l = *(__u32 *)&b->bytes[128 + ((c->code_firstlineno - base) & 0x3f)];
-	return (__u32)mix64(((__u64)l << 32) ^ ((__u64)a << 16) ^ f);
+	return lt_py_code_check(a, f, l);
 }
 
 static __always_inline __u32 py_position(const struct lt_py_config *c,
@@ -343,6 +333,24 @@ static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
 	}
 }
 
+/*
+ * Code objects can only be read while the process lives: a new stack with
+ * Python frames is named by user space at once, not at the next report,
+ * which may come after the process exited. New stacks are rare once a
+ * program has warmed up, so the wake-up costs little.
+ */
+static __always_inline void announce_python_stack(__u64 id)
+{
+	struct lt_event ev = {
+		.kind = LT_EV_NEW_STACK,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.stack_id = id,
+	};
+
+	if (bpf_ringbuf_output(&events, &ev, sizeof(ev), BPF_RB_FORCE_WAKEUP))
+		count(LT_C_EVENTS_LOST);
+}
+
 /* Hash the stack in st, store it once, and return its id. */
 static __always_inline __u64 intern_stack(struct lt_stack *st)
 {
@@ -353,7 +361,7 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
 		if (i >= st->len)
 			break;
-		h = mix64(h ^ st->ips[i]);
+		h = lt_mix64(h ^ st->ips[i]);
 		check = (check ^ st->ips[i]) * 0x100000001b3ULL;
 	}
 	for (int i = 0; i < LT_MAX_PY_FRAMES; i++) {
@@ -363,7 +371,7 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 			break;
 		v = st->py[i].code ^ ((__u64)st->py[i].pos << 32) ^
 		    st->py[i].check;
-		h = mix64(h ^ v);
+		h = lt_mix64(h ^ v);
 		check = (check ^ v) * 0x100000001b3ULL;
 	}
 	st->check = (__u32)(check ^ (check >> 32)) ^ st->len ^ st->py_len << 8;
@@ -381,6 +389,8 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 		count(LT_C_STACK_MAP_FULL);
 		return LT_STACK_UNKNOWN;
 	}
+	if (st->py_len)
+		announce_python_stack(id);
 	return id;
 }
 

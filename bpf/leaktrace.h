@@ -128,6 +128,7 @@ enum lt_event_kind {
 	LT_EV_BRK,    /* program break moved from old_addr to addr */
 	LT_EV_EXIT,   /* the whole process exited */
 	LT_EV_FORK,   /* a traced process forked: tgid is the child */
+	LT_EV_NEW_STACK, /* first sight of a stack with Python frames */
 };
 
 /* Mapping changes, in the order they happened (one ring buffer). */
@@ -143,5 +144,27 @@ struct lt_event {
 	__u32 prot;
 	__u32 flags;
 };
+
+/*
+ * 64-bit finalizer mix (from MurmurHash3's fmix64 constants): stack ids
+ * in the kernel, and the code object checksum both sides compute.
+ */
+static inline __u64 lt_mix64(__u64 h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Fingerprint of a code object, so a reused address is noticed. */
+static inline __u32 lt_py_code_check(__u32 argcount, __u32 flags,
+				     __u32 firstlineno)
+{
+	return (__u32)lt_mix64(((__u64)firstlineno << 32) ^
+			       ((__u64)argcount << 16) ^ flags);
+}
 
 #endif /* LEAKTRACE_H */

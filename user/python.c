@@ -40,21 +40,9 @@ const struct py_layout *py_layout_for(int minor)
 	return NULL;
 }
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Must match py_code_check() in bpf/leaktrace.bpf.c. */
 uint32_t py_code_check(uint32_t argcount, uint32_t flags, uint32_t firstlineno)
 {
-	return (uint32_t)mix64(((uint64_t)firstlineno << 32) ^
-			       ((uint64_t)argcount << 16) ^ flags);
+	return lt_py_code_check(argcount, flags, firstlineno);
 }
 
 bool py_routes_objects(pid_t pid, const struct py_interp *interp)

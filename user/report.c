@@ -135,6 +135,8 @@ int report_build(struct report *r, const struct snapshot *snap,
 					 end, top, final);
 		if (err)
 			return err;
+		if (!p->exited && !proc_alive(p->pid))
+			p->exited = true;
 		if (!p->exited)
 			p->rss = proc_rss_bytes(p->pid);
 		i = end;

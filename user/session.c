@@ -131,6 +131,17 @@ static void note_fork(struct session *s, uint32_t child, uint32_t parent)
 	tracer_add_child(&s->tracer, child);
 }
 
+/* Decode a new Python stack while its code objects are still there. */
+static void name_stack_now(struct session *s, uint32_t tgid, uint64_t id)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, false);
+	static struct frame frames[STACK_MAX_FRAMES];
+
+	if (p && p->py)
+		stack_frames(s->stacks, p, id, frames,
+			     sizeof(frames) / sizeof(frames[0]));
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct session *s = ctx;
@@ -170,6 +181,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		break;
 	case LT_EV_FORK:
 		note_fork(s, ev->tgid, ev->old_addr);
+		break;
+	case LT_EV_NEW_STACK:
+		name_stack_now(s, ev->tgid, ev->stack_id);
 		break;
 	}
 	return 0;
