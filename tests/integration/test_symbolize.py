@@ -176,7 +176,17 @@ class SymTestCase(LTTestCase):
         dst = build_id_path(root, build_id(binary))
         if os.path.exists(dst):
             self.fail("%s exists already (left over?): remove it" % dst)
+        made = []
+        d = os.path.dirname(dst)
+        while not os.path.isdir(d):
+            made.append(d)
+            d = os.path.dirname(d)
         copy(binary + ".debug", dst)
+        # Cleanups run last registered first: the file, then the
+        # directories made for it, innermost first.
+        for d in reversed(made):
+            self.addCleanup(lambda d=d: os.path.isdir(d) and
+                            not os.listdir(d) and os.rmdir(d))
         self.addCleanup(os.unlink, dst)
         return dst
 
