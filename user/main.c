@@ -1,8 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* leaktrace: find the stacks whose memory keeps growing in live processes. */
+#include <sys/resource.h>
 #include "cli.h"
 #include "log.h"
 #include "session.h"
+
+/* Every probe and every open binary holds a descriptor: allow many. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -14,6 +26,7 @@ int main(int argc, char **argv)
 	if (status)
 		return status;
 	lt_verbose = opts.verbose;
+	raise_fd_limit();
 	lt_setup_libbpf_logging();
 	return session_run(&opts);
 }

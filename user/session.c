@@ -134,12 +134,7 @@ static void note_fork(struct session *s, uint32_t child, uint32_t parent)
 /* Decode a new Python stack while its code objects are still there. */
 static void name_stack_now(struct session *s, uint32_t tgid, uint64_t id)
 {
-	struct traced_proc *p = procs_get(&s->procs, tgid, false);
-	static struct frame frames[STACK_MAX_FRAMES];
-
-	if (p && p->py)
-		stack_frames(s->stacks, p, id, frames,
-			     sizeof(frames) / sizeof(frames[0]));
+	stack_name_python(s->stacks, procs_get(&s->procs, tgid, false), id);
 }
 
 static int on_event(void *ctx, void *data, size_t len)

@@ -141,6 +141,19 @@ static size_t expand(struct frame *out, size_t max, uint64_t addr,
 	return n;
 }
 
+void stack_name_python(struct stack_store *s, struct traced_proc *p,
+		       uint64_t stack_id)
+{
+	struct frame frames[LT_MAX_PY_FRAMES];
+	const struct lt_stack *st;
+
+	if (!p || !p->py || stack_id <= LT_STACK_ALLOCATOR)
+		return;
+	st = lookup(s, stack_id);
+	if (st)
+		python_frames(p, st, frames, LT_MAX_PY_FRAMES);
+}
+
 size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 		    uint64_t stack_id, struct frame *out, size_t max)
 {

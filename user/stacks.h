@@ -38,6 +38,13 @@ struct frame {
 size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 		    uint64_t stack_id, struct frame *out, size_t max);
 
+/*
+ * Name only the Python frames of a stack (cached by the process's decoder),
+ * while the process still lives; native frames wait for a report.
+ */
+void stack_name_python(struct stack_store *s, struct traced_proc *p,
+		       uint64_t stack_id);
+
 /* Text of one frame: "func+0x1a (file.c:12) [module]". */
 char *frame_text(const struct frame *f, char *buf, size_t len);
 
