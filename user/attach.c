@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "procmaps.h"
 #include "elfsym.h"
+#include "placement.h"
 
 static const char *const func_names[LT_F_NR] = {
 	[LT_F_MALLOC] = "malloc",
@@ -354,8 +355,57 @@ static void drop_aliases(uint64_t *offsets)
 				offsets[f] = 0;
 }
 
+/* Argument registers (rdi, rsi, rdx) each entry program reads. */
+static const int func_nargs[LT_F_NR] = {
+	[LT_F_MALLOC] = 1,	   [LT_F_CALLOC] = 2,
+	[LT_F_REALLOC] = 2,	   [LT_F_REALLOCARRAY] = 3,
+	[LT_F_POSIX_MEMALIGN] = 3, [LT_F_ALIGNED_ALLOC] = 2,
+	[LT_F_MEMALIGN] = 2,	   [LT_F_VALLOC] = 1,
+	[LT_F_PVALLOC] = 1,	   [LT_F_FREE] = 1,
+};
+
+/*
+ * Move each probe from the function's entry to the first instruction the
+ * kernel emulates, where the stack pointer and the arguments are still
+ * those of the entry (see placement.h); offsets[f] becomes that place.
+ */
+static void place_probes(const struct tracer *t, const struct probed_lib *lib,
+			 uint64_t *offsets, struct placement *where)
+{
+	struct placement found[LT_F_NR];
+	uint64_t entries[LT_F_NR];
+	int nargs[LT_F_NR], f, err;
+	size_t n = 0, i;
+
+	for (f = 0; f < LT_F_NR; f++) {
+		memset(&where[f], 0, sizeof(where[f]));
+		where[f].entry = where[f].offset = offsets[f];
+		snprintf(where[f].reason, sizeof(where[f].reason),
+			 "entry, --no-placement");
+		if (offsets[f]) {
+			entries[n] = offsets[f];
+			nargs[n++] = func_nargs[f];
+		}
+	}
+	if (t->opts->no_placement)
+		return;
+	err = probe_placements(lib->path, entries, nargs, n, found);
+	for (f = 0, i = 0; f < LT_F_NR; f++) {
+		if (!offsets[f])
+			continue;
+		where[f] = found[i++];
+		if (err) {
+			where[f].insn[0] = '\0';
+			snprintf(where[f].reason, sizeof(where[f].reason),
+				 "entry, cannot read the code: %s",
+				 strerror(-err));
+		}
+		offsets[f] = where[f].offset;
+	}
+}
+
 static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
-			uint64_t *offsets)
+			uint64_t *offsets, struct placement *where)
 {
 	char names[LT_F_NR][128];
 	const char *ptrs[LT_F_NR];
@@ -371,6 +421,7 @@ static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
 	if (!offsets[LT_F_MALLOC] || !offsets[LT_F_FREE])
 		return -ENOENT;
 	drop_aliases(offsets);
+	place_probes(t, lib, offsets, where);
 	return 0;
 }
 
@@ -381,11 +432,12 @@ static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
  */
 static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 {
+	struct placement where[LT_F_NR];
 	uint64_t offsets[LT_F_NR];
-	char name[128];
+	char name[128], how[256];
 	int f, err;
 
-	err = find_offsets(t, lib, offsets);
+	err = find_offsets(t, lib, offsets, where);
 	if (err == -ENOENT) {
 		lt_error(
 			"%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
@@ -417,9 +469,10 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 		if (err)
 			goto fail;
 		lib->n_probes++;
-		lt_debug("probe %s at %s+0x%llx%s", name, lib->path,
+		placement_describe(&where[f], how, sizeof(how));
+		lt_debug("probe %s at %s+0x%llx%s (%s)", name, lib->path,
 			 (unsigned long long)offsets[f],
-			 f == LT_F_FREE ? "" : " (entry and return)");
+			 f == LT_F_FREE ? "" : ", entry and return", how);
 	}
 	return remember_lib(t, lib);
 fail:

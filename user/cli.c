@@ -60,6 +60,9 @@ static const char usage_text[] =
 	"Allocator:\n"
 	"      --lib PATH          probe the allocator in PATH instead of libc\n"
 	"      --symbol-prefix PFX allocator symbols start with PFX (e.g. je_)\n"
+	"      --no-placement      probe allocator functions at their first\n"
+	"                          instruction, not at the first one the kernel\n"
+	"                          emulates (slower; to compare)\n"
 	"\n"
 	"  -v, --verbose           show what is attached where (twice: libbpf)\n"
 	"  -h, --help              show this help and exit\n"
@@ -91,6 +94,7 @@ enum long_only {
 	OPT_PYROSCOPE,
 	OPT_APP_NAME,
 	OPT_LABEL,
+	OPT_NO_PLACEMENT,
 };
 
 static const struct option long_options[] = {
@@ -113,6 +117,7 @@ static const struct option long_options[] = {
 	{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
 	{ "app-name", required_argument, NULL, OPT_APP_NAME },
 	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -273,6 +278,9 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_PYMALLOC:
 		o->pymalloc = true;
+		return 0;
+	case OPT_NO_PLACEMENT:
+		o->no_placement = true;
 		return 0;
 	case OPT_LIB:
 		o->lib = arg;

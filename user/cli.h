@@ -22,6 +22,7 @@ struct options {
 	uint64_t min_age_ns;
 	const char *lib; /* allocator library to probe instead of libc */
 	const char *symbol_prefix;
+	bool no_placement; /* probe allocator functions at their entry */
 	const char *folded;
 	bool pymalloc;	    /* probe PyObject_Malloc & co too */
 	bool file_mappings; /* count file-backed mappings too */
