@@ -86,6 +86,7 @@ deps:
 	else echo "make deps: all Debian packages present" >&2; fi
 
 include tests/tests.mk
+include bench/bench.mk
 
 install: leaktrace
 	install -D -m 0755 leaktrace $(DESTDIR)$(BINDIR)/leaktrace
@@ -105,8 +106,8 @@ demo:
 	$(MAKE) all
 	./demo/run-demo.sh
 
-bench: leaktrace
-	@echo "bench: C malloc/free loop, untraced vs traced (pairs per run, rounds)" >&2
+bench: leaktrace $(OUT)/bench/uprobe_floor
+	@echo "bench: uprobe floor by instruction; malloc/free loop untraced, count-only probes, leaktrace (placed, at entries)" >&2
 	./bench/run.sh
 
 clean:

@@ -1,0 +1,16 @@
+# Benchmarks (make bench runs bench/run.sh): the uprobe floor benchmark and
+# its count-only BPF program. The malloc loop is built by run.sh itself.
+
+$(OUT)/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< name floor_bpf > $@
+
+# Linked dynamically even with STATIC=1: it only runs here.
+$(OUT)/bench/uprobe_floor: bench/uprobe_floor.c $(OUT)/floor.skel.h \
+			   $(OUT)/placement.o $(OUT)/elfsym.o user/placement.h \
+			   user/elfsym.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(OUT)/placement.o $(OUT)/elfsym.o \
+		-lbpf -lelf -lcapstone
