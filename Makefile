@@ -20,12 +20,12 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
 
-LIBS := -lbpf -lelf -ldw -lz -lcapstone
+LIBS := -lbpf -lelf -ldw -lz -lcapstone -lm
 ifeq ($(STATIC),1)
 # A self-contained binary for production hosts: BPF is embedded in the
 # skeleton, libraries are linked statically.
 LDFLAGS += -static
-LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone
+LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone -lm
 endif
 
 # Debian packages needed to build, test and run the demo.

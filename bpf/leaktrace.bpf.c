@@ -34,6 +34,16 @@ const volatile __u64 min_size = 0;
 const volatile __u64 max_size = ~0ULL;
 const volatile __u64 epoch_ns = 0;
 const volatile __u64 page_size = 4096;
+const volatile __u64 sample_bytes = 0; /* mean gap; 0: every allocation */
+const volatile __u32 neglog_q16[LT_SAMPLE_TABLE];
+const volatile __u32 gain_q16[LT_SAMPLE_TABLE];
+
+/* What a pending call's return does. */
+enum track_mode {
+	TRACK_NESTED,  /* the allocator calling itself: the outer call counts */
+	TRACK_SAMPLED, /* record the result */
+	TRACK_UNSAMPLED, /* sampled out: only a realloc's old block goes */
+};
 
 /* Processes traced when not system-wide. */
 struct {
@@ -84,7 +94,8 @@ struct pending_syscall {
 
 struct thread_state {
 	__u32 depth;
-	__u32 pad;
+	__u32 sample_ready;
+	__s64 sample_left; /* bytes until this thread's next sample */
 	struct pending_call calls[LT_MAX_NEST];
 	struct pending_syscall sys;
 };
@@ -515,7 +526,7 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 	__sync_fetch_and_add(&st->bytes, bytes);
 	__sync_fetch_and_add(&st->count, blocks);
 	if (blocks > 0) {
-		__sync_fetch_and_add(&st->total_allocs, 1);
+		__sync_fetch_and_add(&st->total_allocs, blocks);
 		__sync_fetch_and_add(&st->total_bytes, bytes);
 	}
 	return true;
@@ -528,13 +539,38 @@ static __always_inline void untrack_block(__u32 tgid, __u64 addr)
 
 	found = bpf_map_lookup_elem(&allocs, &key);
 	if (!found) {
-		count(LT_C_FREE_UNKNOWN);
+		/* Sampling leaves most blocks out: missing them is normal. */
+		if (!sample_bytes)
+			count(LT_C_FREE_UNKNOWN);
 		return;
 	}
 	info = *found;
 	if (bpf_map_delete_elem(&allocs, &key))
 		return; /* a racing free got it */
-	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size, -1);
+	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
+		 -(__s64)info.count_w);
+}
+
+/*
+ * What a recorded block stands for. Sampled, a block of size s was picked
+ * with probability p = 1 - exp(-s/T), so it counts for s/p bytes, T*g(s/T),
+ * and 1/p blocks: the sums are unbiased estimates of the real ones.
+ */
+static __always_inline void block_weight(__u64 size, __u64 *bytes,
+					 __u64 *blocks)
+{
+	__u64 idx;
+
+	*bytes = size;
+	*blocks = 1;
+	if (!sample_bytes)
+		return;
+	*blocks = LT_COUNT_ONE;
+	idx = size * (LT_SAMPLE_TABLE / LT_SAMPLE_XMAX) / sample_bytes;
+	if (!size || idx >= LT_SAMPLE_TABLE)
+		return;
+	*bytes = (sample_bytes * gain_q16[idx & (LT_SAMPLE_TABLE - 1)]) >> 16;
+	*blocks = *bytes * LT_COUNT_ONE / size;
 }
 
 static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
@@ -542,7 +578,6 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_alloc_info info = {
-		.size = size,
 		.stack_id = stack_id,
 		.ts_ns = bpf_ktime_get_ns(),
 	};
@@ -550,7 +585,8 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 
 	if (size < min_size || size > max_size)
 		return;
-	if (!stat_add(tgid, stack_id, info.ts_ns, size, 1))
+	block_weight(size, &info.size, &info.count_w);
+	if (!stat_add(tgid, stack_id, info.ts_ns, info.size, info.count_w))
 		return;
 	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
 	if (err == -EEXIST) {
@@ -560,8 +596,34 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	}
 	if (err) {
 		count(LT_C_ALLOC_MAP_FULL);
-		stat_add(tgid, stack_id, info.ts_ns, -(__s64)size, -1);
+		stat_add(tgid, stack_id, info.ts_ns, -(__s64)info.size,
+			 -(__s64)info.count_w);
 	}
+}
+
+/* An exponential gap with mean sample_bytes, from the -ln(u) table. */
+static __always_inline __s64 next_gap(void)
+{
+	__u32 u = bpf_get_prandom_u32() & (LT_SAMPLE_TABLE - 1);
+
+	return (neglog_q16[u] * sample_bytes) >> 16;
+}
+
+/*
+ * Poisson sampling of allocated bytes, per thread, decided at allocation:
+ * a block is sampled when the next sample point falls inside it.
+ */
+static __always_inline bool take_sample(struct thread_state *ts, __u64 size)
+{
+	if (!ts->sample_ready) {
+		ts->sample_left = next_gap();
+		ts->sample_ready = 1;
+	}
+	ts->sample_left -= size;
+	if (ts->sample_left > 0)
+		return false;
+	ts->sample_left = next_gap();
+	return true;
 }
 
 /* ---- allocator calls ------------------------------------------------- */
@@ -628,9 +690,11 @@ static __always_inline int enter_call(struct pt_regs *regs, enum lt_func func,
 	call->arg = arg;
 	call->func = func;
 	/* Calls the allocator makes to itself belong to the outer call. */
-	call->track = d == 0;
+	call->track = d == 0 ? TRACK_SAMPLED : TRACK_NESTED;
+	if (call->track && sample_bytes && !take_sample(ts, size))
+		call->track = TRACK_UNSAMPLED;
 	call->stack_id = LT_STACK_UNKNOWN;
-	if (call->track)
+	if (call->track == TRACK_SAMPLED)
 		call->stack_id = entry_stack(regs, ret_slot);
 	ts->depth = d + 1;
 	return 0;
@@ -664,7 +728,8 @@ static __always_inline void finish_realloc(__u32 tgid, struct pending_call *c,
 	}
 	if (c->arg)
 		untrack_block(tgid, c->arg);
-	track_block(tgid, ret, c->size, c->stack_id);
+	if (c->track == TRACK_SAMPLED)
+		track_block(tgid, ret, c->size, c->stack_id);
 }
 
 SEC("uretprobe")
@@ -683,7 +748,7 @@ int BPF_KRETPROBE(alloc_return)
 		count(LT_C_RET_NO_ENTRY);
 		return 0;
 	}
-	if (!c.track)
+	if (c.track == TRACK_NESTED)
 		return 0;
 
 	switch (c.func) {
@@ -692,13 +757,13 @@ int BPF_KRETPROBE(alloc_return)
 		finish_realloc(tgid, &c, ret);
 		break;
 	case LT_F_POSIX_MEMALIGN:
-		if ((int)ret != 0 ||
+		if (c.track != TRACK_SAMPLED || (int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)c.arg))
 			break;
 		track_block(tgid, addr, c.size, c.stack_id);
 		break;
 	default:
-		if (ret)
+		if (ret && c.track == TRACK_SAMPLED)
 			track_block(tgid, ret, c.size, c.stack_id);
 		break;
 	}

@@ -54,10 +54,21 @@ struct lt_alloc_key {
 
 /* One live heap block. */
 struct lt_alloc_info {
-	__u64 size;
+	__u64 size; /* bytes counted for it: the size, or its sampling weight */
 	__u64 stack_id;
-	__u64 ts_ns; /* CLOCK_MONOTONIC at allocation */
+	__u64 ts_ns;   /* CLOCK_MONOTONIC at allocation */
+	__u64 count_w; /* blocks counted for it (LT_COUNT_ONE units if sampled) */
 };
+
+/*
+ * Byte sampling (--sample): tables of -ln(u) for exponential gaps and of
+ * g(x) = x / (1 - exp(-x)) for weights, x = size / period in
+ * [0, LT_SAMPLE_XMAX), both in 16.16 fixed point. Sampled block counts are
+ * kept in 1/LT_COUNT_ONE units.
+ */
+#define LT_SAMPLE_TABLE 1024
+#define LT_SAMPLE_XMAX	16
+#define LT_COUNT_ONE	1024
 
 /*
  * Outstanding heap bytes per (process, stack, age bucket). The epoch is

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,25 @@ static void size_maps(struct leaktrace_bpf *skel)
 	bpf_map__set_map_flags(skel->maps.stats, BPF_F_NO_PREALLOC);
 }
 
+/*
+ * Tables for --sample, at the midpoints of their buckets: -ln(u) for
+ * exponential gaps, g(x) = x / (1 - exp(-x)) for block weights.
+ */
+static void set_sampling(struct leaktrace_bpf *skel, uint64_t period)
+{
+	int i;
+
+	skel->rodata->sample_bytes = period;
+	for (i = 0; i < LT_SAMPLE_TABLE; i++) {
+		double u = (i + 0.5) / LT_SAMPLE_TABLE;
+		double x = (i + 0.5) * LT_SAMPLE_XMAX / LT_SAMPLE_TABLE;
+
+		skel->rodata->neglog_q16[i] = (uint32_t)(-log(u) * 65536.0);
+		skel->rodata->gain_q16[i] =
+			(uint32_t)(x / -expm1(-x) * 65536.0);
+	}
+}
+
 static uint64_t epoch_for(uint64_t min_age_ns)
 {
 	uint64_t epoch = min_age_ns / 4;
@@ -157,6 +177,8 @@ int tracer_load(struct tracer *t, const struct options *opts)
 	t->skel->rodata->min_size = opts->min_size;
 	t->skel->rodata->max_size = opts->max_size;
 	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	if (opts->sample_bytes)
+		set_sampling(t->skel, opts->sample_bytes);
 	if (opts->min_age_ns)
 		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
 	size_maps(t->skel);

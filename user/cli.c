@@ -32,6 +32,9 @@ static const char usage_text[] =
 	"      --min-size BYTES    ignore allocations smaller than this (512, 4K)\n"
 	"      --max-size BYTES    ignore allocations larger than this\n"
 	"      --min-age DURATION  leave out allocations younger than this\n"
+	"      --sample BYTES      sample allocations: one every BYTES allocated on\n"
+	"                          average (e.g. 512K), weighted so totals stay\n"
+	"                          unbiased; much cheaper than tracing each one\n"
 	"      --file-mappings     count file-backed mmaps too (default: only\n"
 	"                          anonymous mappings and brk)\n"
 	"      --folded FILE       write folded stacks (flame graph input) to FILE\n"
@@ -87,6 +90,7 @@ enum long_only {
 	OPT_SYMBOL_PREFIX,
 	OPT_FILE_MAPPINGS,
 	OPT_PYMALLOC,
+	OPT_SAMPLE,
 	OPT_SVG,
 	OPT_SVG_GROWTH,
 	OPT_BASELINE,
@@ -110,6 +114,7 @@ static const struct option long_options[] = {
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
 	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
 	{ "pymalloc", no_argument, NULL, OPT_PYMALLOC },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "svg-growth", required_argument, NULL, OPT_SVG_GROWTH },
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
@@ -278,6 +283,13 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_PYMALLOC:
 		o->pymalloc = true;
+		return 0;
+	case OPT_SAMPLE:
+		if (parse_size(arg, &o->sample_bytes) || !o->sample_bytes ||
+		    o->sample_bytes > (1ULL << 32))
+			return usage_error(
+				"invalid --sample '%s': expected a mean gap in bytes, e.g. 512K (at most 4G)",
+				arg);
 		return 0;
 	case OPT_NO_PLACEMENT:
 		o->no_placement = true;

@@ -20,7 +20,8 @@ struct options {
 	uint64_t min_size;
 	uint64_t max_size;
 	uint64_t min_age_ns;
-	const char *lib; /* allocator library to probe instead of libc */
+	uint64_t sample_bytes; /* --sample: mean bytes between samples */
+	const char *lib;       /* allocator library to probe instead of libc */
 	const char *symbol_prefix;
 	bool no_placement; /* probe allocator functions at their entry */
 	const char *folded;

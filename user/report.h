@@ -36,6 +36,7 @@ struct report {
 	int top;
 	uint64_t losses[LT_C_NR];
 	uint64_t min_age_ns;
+	uint64_t sample_bytes; /* --sample period, 0: exact */
 	struct proc_report *procs;
 	size_t n_procs;
 	struct stack_store *stacks;

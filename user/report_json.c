@@ -159,8 +159,10 @@ void report_print_json(FILE *out, const struct report *r)
 	gmtime_r(&r->wall.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(out,
-		"{\"type\":\"report\",\"time\":\"%s\",\"final\":%s,\"elapsed_s\":%.3f,\"interval_s\":%.3f,\"mode\":\"exact\",\"min_age_s\":%.3f,\"losses\":{",
+		"{\"type\":\"report\",\"time\":\"%s\",\"final\":%s,\"elapsed_s\":%.3f,\"interval_s\":%.3f,\"mode\":\"%s\",\"sample_bytes\":%" PRIu64
+		",\"min_age_s\":%.3f,\"losses\":{",
 		when, r->final ? "true" : "false", r->elapsed_s, r->interval_s,
+		r->sample_bytes ? "sampled" : "exact", r->sample_bytes,
 		r->min_age_ns / 1e9);
 	for (c = 0; c < LT_C_NR; c++)
 		fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", loss_name(c),

@@ -154,6 +154,13 @@ void report_print_text(FILE *out, const struct report *r)
 		r->elapsed_s,
 		r->min_age_ns ? " (allocations younger than --min-age left out)"
 			      : "");
+	if (r->sample_bytes) {
+		char gap[32];
+
+		fprintf(out,
+			"mode: sampled, one allocation every %s on average; heap bytes and blocks are estimates\n",
+			format_bytes(gap, sizeof(gap), r->sample_bytes));
+	}
 	if (!r->n_procs)
 		fprintf(out, "no outstanding allocations traced yet\n");
 	for (i = 0; i < r->n_procs; i++)

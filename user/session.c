@@ -221,6 +221,16 @@ static uint32_t epoch_limit(const struct session *s, uint64_t now)
 	return (now - s->opts->min_age_ns) / epoch;
 }
 
+/* Sampled block counts are kept in 1/LT_COUNT_ONE units. */
+static void unscale_counts(struct raw_stat *heap, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		heap[i].count =
+			(heap[i].count + LT_COUNT_ONE / 2) / LT_COUNT_ONE;
+}
+
 static int take_snapshot(struct session *s, uint64_t now, struct snapshot *snap)
 {
 	uint64_t map_cutoff = UINT64_MAX;
@@ -237,6 +247,8 @@ static int take_snapshot(struct session *s, uint64_t now, struct snapshot *snap)
 			 strerror(-err));
 		return err;
 	}
+	if (s->opts->sample_bytes)
+		unscale_counts(heap, n_heap);
 	if (s->opts->min_age_ns)
 		map_cutoff = now > s->opts->min_age_ns
 				     ? now - s->opts->min_age_ns
@@ -327,6 +339,7 @@ static int do_report(struct session *s, bool final)
 	r.elapsed_s = (now - s->start_ns) / 1e9;
 	r.interval_s = (now - s->last_report_ns) / 1e9;
 	r.min_age_ns = s->opts->min_age_ns;
+	r.sample_bytes = s->opts->sample_bytes;
 	read_losses(s, r.losses);
 	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
 	sync_python(s);
