@@ -158,7 +158,7 @@ void report_print_text(FILE *out, const struct report *r)
 		char gap[32];
 
 		fprintf(out,
-			"mode: sampled, one allocation every %s on average; heap bytes and blocks are estimates\n",
+			"mode: sampled, one sample every %s allocated on average; heap bytes and blocks are estimates\n",
 			format_bytes(gap, sizeof(gap), r->sample_bytes));
 	}
 	if (!r->n_procs)
