@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "units.h"
 #include "perfmap.h"
 
 /* Overlapping entries looked at backwards from the nearest start. */
@@ -27,17 +28,6 @@ void perfmap_free(struct perfmap *m)
 	if (m->fd >= 0)
 		close(m->fd);
 	perfmap_init(m);
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A hexadecimal field ("7f00ab", "0x7f00ab") and the blanks after it. */

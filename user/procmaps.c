@@ -5,21 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "units.h"
 #include "procmaps.h"
 
 #define DELETED_SUFFIX	" (deleted)"
 #define INITIAL_ENTRIES 64
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * An unsigned number in the given base (10 or 16) at *p, advancing *p.
@@ -31,7 +21,7 @@ static int parse_number(const char **p, unsigned int base, uint64_t *val)
 	uint64_t v = 0;
 	int d;
 
-	for (; (d = hex_value(*s)) >= 0 && (unsigned int)d < base; s++) {
+	for (; (d = hex_digit(*s)) >= 0 && (unsigned int)d < base; s++) {
 		if (__builtin_mul_overflow(v, base, &v) ||
 		    __builtin_add_overflow(v, (uint64_t)d, &v))
 			return -EINVAL;

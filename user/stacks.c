@@ -4,18 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "addrmap.h"
 #include "leaktrace.h"
 #include "stacks.h"
 
-struct stack_slot {
-	uint64_t id;
-	struct lt_stack *stack;
-};
-
 struct stack_store {
 	int fd;
-	struct stack_slot *slots;
-	size_t cap, used;
+	struct addrmap stacks; /* id -> struct lt_stack */
 };
 
 struct stack_store *stack_store_new(int stacks_fd)
@@ -29,67 +24,28 @@ struct stack_store *stack_store_new(int stacks_fd)
 
 void stack_store_free(struct stack_store *s)
 {
-	size_t i;
-
 	if (!s)
 		return;
-	for (i = 0; i < s->cap; i++)
-		free(s->slots[i].stack);
-	free(s->slots);
+	addrmap_free(&s->stacks, free);
 	free(s);
-}
-
-static size_t slot_of(uint64_t id, size_t cap)
-{
-	return (id * 0x9e3779b97f4a7c15ULL >> 20) & (cap - 1);
-}
-
-static int grow(struct stack_store *s)
-{
-	size_t cap = s->cap ? 2 * s->cap : 1024, i;
-	struct stack_slot *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < s->cap; i++) {
-		size_t j;
-
-		if (!s->slots[i].stack)
-			continue;
-		j = slot_of(s->slots[i].id, cap);
-		while (slots[j].stack)
-			j = (j + 1) & (cap - 1);
-		slots[j] = s->slots[i];
-	}
-	free(s->slots);
-	s->slots = slots;
-	s->cap = cap;
-	return 0;
 }
 
 /* Stacks never change once stored, so each id is read from the map once. */
 static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 {
-	struct lt_stack *st;
-	size_t j;
+	struct lt_stack *st = addrmap_get(&s->stacks, id);
 
-	if (2 * (s->used + 1) > s->cap && grow(s))
-		return NULL;
-	for (j = slot_of(id, s->cap); s->slots[j].stack;
-	     j = (j + 1) & (s->cap - 1))
-		if (s->slots[j].id == id)
-			return s->slots[j].stack;
+	if (st)
+		return st;
 	st = malloc(sizeof(*st));
 	if (!st)
 		return NULL;
 	if (bpf_map_lookup_elem(s->fd, &id, st) ||
-	    st->len > LT_MAX_STACK_DEPTH) {
+	    st->len > LT_MAX_STACK_DEPTH || st->py_len > LT_MAX_PY_FRAMES ||
+	    addrmap_put(&s->stacks, id, st)) {
 		free(st);
 		return NULL;
 	}
-	s->slots[j].id = id;
-	s->slots[j].stack = st;
-	s->used++;
 	return st;
 }
 

@@ -196,3 +196,14 @@ char *format_bytes(char *buf, size_t len, int64_t bytes)
 	snprintf(buf, len, "%s%.1f %s", sign, val, units[u]);
 	return buf;
 }
+
+int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -24,4 +24,7 @@ int parse_size(const char *s, uint64_t *bytes);
 /* "1.5 MiB", "512 B", "-3.0 KiB" into buf; returns buf. */
 char *format_bytes(char *buf, size_t len, int64_t bytes);
 
+/* The value of a hexadecimal digit, or -1. */
+int hex_digit(char c);
+
 #endif
