@@ -19,7 +19,7 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +483,12 @@ static int run_traced(bool at_entry, char **argv)
 	return err ? 1 : status;
 }
 
+/* The table says which probes the kernel refused; libbpf need not. */
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: uprobe_floor kinds [CALLS [ROUNDS]]\n"
@@ -492,6 +498,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
+	libbpf_set_print(quiet);
 	if (argc >= 2 && !strcmp(argv[1], "kinds")) {
 		long calls = argc > 2 ? atol(argv[2]) : 50000;
 		int rounds = argc > 3 ? atoi(argv[3]) : 3;
