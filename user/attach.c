@@ -502,8 +502,12 @@ fail:
 	if (lib->pid > 0 && !proc_alive(lib->pid))
 		return -ESRCH;
 	symbol_name(t, lib, f, name, sizeof(name));
-	lt_error("cannot attach uprobe to %s in %s: %s", name, lib->path,
-		 strerror(-err));
+	lt_error(
+		"cannot attach uprobe to %s in %s: %s%s", name, lib->path,
+		strerror(-err),
+		err == -EINVAL
+			? " (another tracer, e.g. memleak-bpfcc, may hold a probe with a reference counter there)"
+			: "");
 	return err;
 }
 
