@@ -39,6 +39,21 @@ NEED_ROOT = ("integration tests need root (BPF programs and uprobes): "
              "run them as root, e.g. sudo make integration-test")
 
 
+def ldd_libraries(binary):
+    """Shared libraries (with ld.so) ldd lists for binary."""
+    r = subprocess.run(["ldd", binary], capture_output=True, text=True,
+                       timeout=10)
+    paths = []
+    for line in r.stdout.splitlines():
+        m = re.search(r"=>\s*(/\S+)\s+\(", line) or \
+            re.match(r"\s*(/\S+)\s+\(", line)
+        if m:
+            paths.append(m.group(1))
+    if r.returncode or not paths:
+        raise AssertionError("ldd %s: %s%s" % (binary, r.stdout, r.stderr))
+    return paths
+
+
 def target_path(name):
     return os.path.join(TARGETS, name)
 

@@ -8,22 +8,10 @@ import shutil
 import subprocess
 import tempfile
 
-from ltharness import LTTestCase, LIBC, target_path, find_process, tail
+from ltharness import (LTTestCase, LIBC, target_path, find_process, tail,
+                       ldd_libraries)
 
 
-def needed_libraries(binary):
-    """Paths of the shared libraries ldd lists (libc, ld.so, libm...)."""
-    r = subprocess.run(["ldd", binary], capture_output=True, text=True,
-                       timeout=10)
-    if r.returncode:
-        raise AssertionError("ldd %s failed: %s" % (binary, r.stderr))
-    paths = []
-    for line in r.stdout.splitlines():
-        m = re.search(r"=>\s*(/\S+)\s+\(", line) or \
-            re.match(r"\s*(/\S+)\s+\(", line)
-        if m:
-            paths.append(m.group(1))
-    return paths
 
 
 class ChrootTest(LTTestCase):
@@ -32,7 +20,7 @@ class ChrootTest(LTTestCase):
         root = tempfile.mkdtemp(prefix="lt-chroot-")
         self.addCleanup(shutil.rmtree, root, True)
         exe = target_path("leak_basic")
-        libs = needed_libraries(exe)
+        libs = ldd_libraries(exe)
         self.assertTrue(any(os.path.basename(p) == LIBC for p in libs),
                         "ldd shows no %s: %s" % (LIBC, libs))
         for src in [exe] + libs:

@@ -16,7 +16,8 @@ import signal
 import subprocess
 import tempfile
 
-from ltharness import (LTTestCase, ROOT, find_process, tail, target_path)
+from ltharness import (LTTestCase, ROOT, find_process, tail, target_path,
+                       ldd_libraries)
 
 SYM_SRC = os.path.join(ROOT, "tests", "targets", "sym")
 DEBUG_ROOT = "/usr/lib/debug"
@@ -48,19 +49,6 @@ def build_id_path(root, bid):
                         bid[2:] + ".debug")
 
 
-def needed_libraries(binary):
-    """Shared libraries (with ld.so) ldd lists for binary."""
-    r = subprocess.run(["ldd", binary], capture_output=True, text=True,
-                       timeout=10)
-    paths = []
-    for line in r.stdout.splitlines():
-        m = re.search(r"=>\s*(/\S+)\s+\(", line) or \
-            re.match(r"\s*(/\S+)\s+\(", line)
-        if m:
-            paths.append(m.group(1))
-    if not paths:
-        raise AssertionError("ldd %s: %s%s" % (binary, r.stdout, r.stderr))
-    return paths
 
 
 def copy(src, dst):
@@ -435,7 +423,7 @@ class ProcessViewTest(SymTestCase):
     def make_chroot(self, binary, name):
         root = self.tmpdir("lt-sym-chroot-")
         copy(binary, os.path.join(root, "app", name))
-        for lib in needed_libraries(binary):
+        for lib in ldd_libraries(binary):
             copy(lib, root + lib)
         os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
         return root
