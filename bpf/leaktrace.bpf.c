@@ -525,10 +525,6 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 	}
 	__sync_fetch_and_add(&st->bytes, bytes);
 	__sync_fetch_and_add(&st->count, blocks);
-	if (blocks > 0) {
-		__sync_fetch_and_add(&st->total_allocs, blocks);
-		__sync_fetch_and_add(&st->total_bytes, bytes);
-	}
 	return true;
 }
 

@@ -82,10 +82,8 @@ struct lt_stat_key {
 };
 
 struct lt_stat {
-	__s64 bytes;	    /* outstanding bytes */
-	__s64 count;	    /* outstanding blocks */
-	__u64 total_allocs; /* allocations ever made in this bucket */
-	__u64 total_bytes;  /* bytes ever allocated in this bucket */
+	__s64 bytes; /* outstanding bytes */
+	__s64 count; /* outstanding blocks */
 };
 
 /* A Python frame: code object and position, decoded in user space. */
