@@ -4,15 +4,11 @@
  * file (path, build-id) of each native frame, the growth baseline.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "export.h"
 #include "folded.h"
-#include "proc.h"
 #include "procmaps.h"
 
 /* Inlined calls may give a stack more frames than return addresses. */
@@ -80,74 +76,6 @@ void baseline_free(struct baseline *b)
 
 /* ---- modules ----------------------------------------------------------- */
 
-static void hex(const unsigned char *d, size_t n, char *out, size_t len)
-{
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < n && 2 * i + 2 < len; i++)
-		snprintf(out + 2 * i, len - 2 * i, "%02x", d[i]);
-}
-
-static bool note_build_id(Elf_Data *data, char *out, size_t len)
-{
-	size_t off = 0, name_off, desc_off;
-	GElf_Nhdr nh;
-
-	while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off))) {
-		if (nh.n_type != NT_BUILD_ID || nh.n_namesz != 4 ||
-		    memcmp((char *)data->d_buf + name_off, "GNU", 4))
-			continue;
-		hex((unsigned char *)data->d_buf + desc_off, nh.n_descsz, out,
-		    len);
-		return true;
-	}
-	return false;
-}
-
-static void elf_build_id(int fd, char *out, size_t len)
-{
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf)
-		return;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (data && note_build_id(data, out, len))
-			break;
-	}
-	elf_end(elf);
-}
-
-/* The file as the process maps it: map_files works across containers. */
-static void mapped_build_id(pid_t pid, const struct map_entry *e, char *out,
-			    size_t len)
-{
-	char path[PATH_MAX + 64];
-	int fd;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		proc_root_path(pid, e->path, path, sizeof(path));
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return;
-	elf_build_id(fd, out, len);
-	close(fd);
-}
-
 struct proc_maps {
 	struct map_entry *maps;
 	size_t n;
@@ -175,7 +103,6 @@ static const struct prof_module *frame_module(struct profile *p,
 {
 	const struct map_entry *e;
 	struct prof_module m = { .pid = pm->pid };
-	char build_id[128] = "";
 
 	if (!f->sym || !f->sym->module[0])
 		return NULL;
@@ -192,11 +119,8 @@ static const struct prof_module *frame_module(struct profile *p,
 	}
 	if (known_module(p, m.pid, m.start))
 		return known_module(p, m.pid, m.start);
-	if (f->sym->build_id[0])
-		snprintf(build_id, sizeof(build_id), "%s", f->sym->build_id);
-	else if (e && e->path[0] == '/')
-		mapped_build_id(pm->pid, e, build_id, sizeof(build_id));
-	m.build_id = build_id;
+	/* The symbolizer read it from the same file, once per module. */
+	m.build_id = f->sym->build_id;
 	return profile_module(p, &m);
 }
 
