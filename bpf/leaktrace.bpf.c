@@ -37,6 +37,10 @@ const volatile __u64 page_size = 4096;
 const volatile __u64 sample_bytes = 0; /* mean gap; 0: every allocation */
 const volatile __u32 neglog_q16[LT_SAMPLE_TABLE];
 const volatile __u32 gain_q16[LT_SAMPLE_TABLE];
+/* One uprobe session per call (6.13+): a return is trapped only if asked. */
+const volatile bool use_sessions = false;
+
+extern bool bpf_session_is_return(void) __ksym __weak;
 
 /* What a pending call's return does. */
 enum track_mode {
@@ -79,7 +83,6 @@ struct pending_call {
 	__u64 ret_slot; /* stack address holding the caller's return address */
 	__u64 size;
 	__u64 arg; /* realloc: old block; posix_memalign: result pointer */
-	__u64 stack_id;
 	__u32 func;
 	__u32 track; /* outermost call whose result we record */
 };
@@ -96,6 +99,13 @@ struct thread_state {
 	__u32 depth;
 	__u32 sample_ready;
 	__s64 sample_left; /* bytes until this thread's next sample */
+	/*
+	 * Sessions: the last sampled-out call, whose return is not trapped.
+	 * Its return slot and the return address in it tell whether a
+	 * mapping syscall is made from inside it (the allocator's own).
+	 */
+	__u64 untrapped_slot;
+	__u64 untrapped_ret;
 	struct pending_call calls[LT_MAX_NEST];
 	struct pending_syscall sys;
 };
@@ -160,6 +170,15 @@ static __always_inline bool is_target(__u32 tgid)
 	if (system_wide)
 		return tgid != self_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/*
+ * Allocator probes are attached per traced process unless system-wide, and
+ * the kernel filters them by process: no map lookup needed.
+ */
+static __always_inline bool probe_hits_target(__u32 tgid)
+{
+	return !system_wide || tgid != self_tgid;
 }
 
 static __always_inline __u32 epoch_of(__u64 ts_ns)
@@ -418,22 +437,18 @@ static __always_inline struct lt_stack *scratch_stack(void)
 }
 
 /*
- * Stack of an allocator call, taken at its entry: the word at ret_slot is
- * the return address into the direct caller (right even when the caller
- * has no frame pointer); the rest follows the caller's frame pointer.
+ * Stack of an allocator call, taken at its return, where the kernel has
+ * put the real return address back in %rip: the direct caller comes free
+ * (right even when the caller has no frame pointer), and %rbp is the
+ * caller's again, so the rest follows the caller's frame pointers.
  */
-static __always_inline __u64 entry_stack(struct pt_regs *regs, __u64 ret_slot)
+static __always_inline __u64 return_stack(struct pt_regs *regs)
 {
 	struct lt_stack *st = scratch_stack();
-	__u64 ret;
 
 	if (!st)
 		return LT_STACK_UNKNOWN;
-	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)ret_slot)) {
-		count(LT_C_STACK_FAILED);
-		return LT_STACK_UNKNOWN;
-	}
-	st->ips[0] = ret;
+	st->ips[0] = PT_REGS_IP(regs);
 	st->len = 1;
 	py_frames(st, bpf_get_current_pid_tgid() >> 32);
 	walk_frames(st, PT_REGS_FP(regs), st->py_len);
@@ -575,7 +590,8 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_alloc_info info = {
 		.stack_id = stack_id,
-		.ts_ns = bpf_ktime_get_ns(),
+		/* Only age buckets need the time. */
+		.ts_ns = epoch_ns ? bpf_ktime_get_ns() : 0,
 	};
 	long err;
 
@@ -658,25 +674,63 @@ static __always_inline void drop_stale_calls(struct thread_state *ts,
 	}
 }
 
-static __always_inline int enter_call(struct pt_regs *regs, enum lt_func func,
-				      __u64 size, __u64 arg)
+/*
+ * Sessions: a sampled-out call is not trapped at its return, unless it is
+ * a realloc of a recorded block. Mapping syscalls it makes must still be
+ * seen as the allocator's: remember where it returns to.
+ */
+static __always_inline bool trap_unsampled(struct thread_state *ts,
+					   enum lt_func func, __u64 arg,
+					   __u64 ret_slot)
+{
+	struct lt_alloc_key key = { .tgid = bpf_get_current_pid_tgid() >> 32,
+				    .addr = arg };
+
+	if ((func == LT_F_REALLOC || func == LT_F_REALLOCARRAY) && arg &&
+	    bpf_map_lookup_elem(&allocs, &key))
+		return true;
+	ts->untrapped_slot = ret_slot;
+	if (bpf_probe_read_user(&ts->untrapped_ret, sizeof(ts->untrapped_ret),
+				(void *)ret_slot))
+		ts->untrapped_slot = 0;
+	return false;
+}
+
+/*
+ * An allocator call begins: push what its return needs. Returns whether
+ * its return must be trapped (sessions ask; classic return probes always
+ * fire, so there every call is pushed).
+ */
+static __always_inline bool enter_call(struct pt_regs *regs, enum lt_func func,
+				       __u64 size, __u64 arg)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 ret_slot = PT_REGS_SP(regs);
 	struct pending_call *call;
 	struct thread_state *ts;
-	__u32 d;
+	__u32 d, track;
 
-	if (!is_target(id >> 32))
-		return 0;
+	if (!probe_hits_target(id >> 32))
+		return false;
 	ts = thread_state((__u32)id);
 	if (!ts)
-		return 0;
+		return false;
 	drop_stale_calls(ts, ret_slot, func);
 	d = ts->depth;
+	/* Calls the allocator makes to itself belong to the outer call. */
+	track = d == 0 ? TRACK_SAMPLED : TRACK_NESTED;
+	if (track == TRACK_SAMPLED && sample_bytes && !take_sample(ts, size))
+		track = TRACK_UNSAMPLED;
+	if (use_sessions) {
+		if (track == TRACK_NESTED)
+			return false;
+		if (track == TRACK_UNSAMPLED &&
+		    !trap_unsampled(ts, func, arg, ret_slot))
+			return false;
+	}
 	if (d >= LT_MAX_NEST) {
 		count(LT_C_NEST_OVERFLOW);
-		return 0;
+		return false;
 	}
 	/* Keep the mask: the verifier needs the bound on this register. */
 	barrier_var(d);
@@ -685,15 +739,9 @@ static __always_inline int enter_call(struct pt_regs *regs, enum lt_func func,
 	call->size = size;
 	call->arg = arg;
 	call->func = func;
-	/* Calls the allocator makes to itself belong to the outer call. */
-	call->track = d == 0 ? TRACK_SAMPLED : TRACK_NESTED;
-	if (call->track && sample_bytes && !take_sample(ts, size))
-		call->track = TRACK_UNSAMPLED;
-	call->stack_id = LT_STACK_UNKNOWN;
-	if (call->track == TRACK_SAMPLED)
-		call->stack_id = entry_stack(regs, ret_slot);
+	call->track = track;
 	ts->depth = d + 1;
-	return 0;
+	return true;
 }
 
 /* Pop the call this return belongs to; false if there is none. */
@@ -713,8 +761,8 @@ static __always_inline bool pop_call(struct thread_state *ts, __u64 ret_sp,
 	return true;
 }
 
-static __always_inline void finish_realloc(__u32 tgid, struct pending_call *c,
-					   __u64 ret)
+static __always_inline void finish_realloc(struct pt_regs *regs, __u32 tgid,
+					   struct pending_call *c, __u64 ret)
 {
 	if (!ret) {
 		/* realloc(p, 0) freed p; any other failure keeps it. */
@@ -725,119 +773,182 @@ static __always_inline void finish_realloc(__u32 tgid, struct pending_call *c,
 	if (c->arg)
 		untrack_block(tgid, c->arg);
 	if (c->track == TRACK_SAMPLED)
-		track_block(tgid, ret, c->size, c->stack_id);
+		track_block(tgid, ret, c->size, return_stack(regs));
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return)
+/* An allocator call returns: record what it allocated. */
+static __always_inline void leave_call(struct pt_regs *regs)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u64 ret = PT_REGS_RC(ctx), addr;
+	__u64 ret = PT_REGS_RC(regs), addr;
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct pending_call c;
 	struct thread_state *ts;
 
-	if (!is_target(tgid))
-		return 0;
+	if (!probe_hits_target(tgid))
+		return;
 	ts = bpf_map_lookup_elem(&threads, &tid);
-	if (!ts || !pop_call(ts, PT_REGS_SP(ctx), &c)) {
+	if (!ts || !pop_call(ts, PT_REGS_SP(regs), &c)) {
 		count(LT_C_RET_NO_ENTRY);
-		return 0;
+		return;
 	}
 	if (c.track == TRACK_NESTED)
-		return 0;
+		return;
 
 	switch (c.func) {
 	case LT_F_REALLOC:
 	case LT_F_REALLOCARRAY:
-		finish_realloc(tgid, &c, ret);
+		finish_realloc(regs, tgid, &c, ret);
 		break;
 	case LT_F_POSIX_MEMALIGN:
 		if (c.track != TRACK_SAMPLED || (int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)c.arg))
 			break;
-		track_block(tgid, addr, c.size, c.stack_id);
+		track_block(tgid, addr, c.size, return_stack(regs));
 		break;
 	default:
 		if (ret && c.track == TRACK_SAMPLED)
-			track_block(tgid, ret, c.size, c.stack_id);
+			track_block(tgid, ret, c.size, return_stack(regs));
 		break;
 	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return)
+{
+	leave_call(ctx);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(malloc_entry, __u64 size)
 {
-	return enter_call(ctx, LT_F_MALLOC, size, 0);
+	enter_call(ctx, LT_F_MALLOC, size, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(calloc_entry, __u64 nmemb, __u64 size)
 {
-	return enter_call(ctx, LT_F_CALLOC, nmemb * size, 0);
+	enter_call(ctx, LT_F_CALLOC, nmemb * size, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(realloc_entry, __u64 ptr, __u64 size)
 {
-	return enter_call(ctx, LT_F_REALLOC, size, ptr);
+	enter_call(ctx, LT_F_REALLOC, size, ptr);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(reallocarray_entry, __u64 ptr, __u64 nmemb, __u64 size)
 {
-	return enter_call(ctx, LT_F_REALLOCARRAY, nmemb * size, ptr);
+	enter_call(ctx, LT_F_REALLOCARRAY, nmemb * size, ptr);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(posix_memalign_entry, __u64 memptr, __u64 align, __u64 size)
 {
-	return enter_call(ctx, LT_F_POSIX_MEMALIGN, size, memptr);
+	enter_call(ctx, LT_F_POSIX_MEMALIGN, size, memptr);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(aligned_alloc_entry, __u64 align, __u64 size)
 {
-	return enter_call(ctx, LT_F_ALIGNED_ALLOC, size, 0);
+	enter_call(ctx, LT_F_ALIGNED_ALLOC, size, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(memalign_entry, __u64 align, __u64 size)
 {
-	return enter_call(ctx, LT_F_MEMALIGN, size, 0);
+	enter_call(ctx, LT_F_MEMALIGN, size, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(valloc_entry, __u64 size)
 {
-	return enter_call(ctx, LT_F_VALLOC, size, 0);
+	enter_call(ctx, LT_F_VALLOC, size, 0);
+	return 0;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(pvalloc_entry, __u64 size)
 {
-	return enter_call(ctx, LT_F_PVALLOC, size, 0);
+	enter_call(ctx, LT_F_PVALLOC, size, 0);
+	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(free_entry, __u64 ptr)
+static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	__u32 tid = (__u32)id;
 
-	if (!ptr || !is_target(id >> 32))
-		return 0;
+	if (!ptr || !probe_hits_target(id >> 32))
+		return;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts) {
-		drop_stale_calls(ts, PT_REGS_SP(ctx), LT_F_FREE);
+		drop_stale_calls(ts, PT_REGS_SP(regs), LT_F_FREE);
 		/* realloc(p, 0) frees inside realloc: its return handles it. */
 		if (ts->depth)
-			return 0;
+			return;
 	}
 	untrack_block(id >> 32, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_entry, __u64 ptr)
+{
+	free_call(ctx, ptr);
 	return 0;
+}
+
+/*
+ * Sessions: one program for every allocator function of a library, the
+ * function in the link's cookie. At entry, returning 1 tells the kernel
+ * not to trap this call's return.
+ */
+static __always_inline bool session_enter(struct pt_regs *regs, __u64 func)
+{
+	__u64 a = PT_REGS_PARM1(regs), b = PT_REGS_PARM2(regs);
+	__u64 c = PT_REGS_PARM3(regs);
+
+	switch (func) {
+	case LT_F_MALLOC:
+	case LT_F_VALLOC:
+	case LT_F_PVALLOC:
+		return enter_call(regs, func, a, 0);
+	case LT_F_CALLOC:
+		return enter_call(regs, func, a * b, 0);
+	case LT_F_REALLOC:
+		return enter_call(regs, func, b, a);
+	case LT_F_REALLOCARRAY:
+		return enter_call(regs, func, b * c, a);
+	case LT_F_POSIX_MEMALIGN:
+		return enter_call(regs, func, c, a);
+	case LT_F_ALIGNED_ALLOC:
+	case LT_F_MEMALIGN:
+		return enter_call(regs, func, b, 0);
+	case LT_F_FREE:
+		free_call(regs, a);
+		return false;
+	}
+	return false;
+}
+
+SEC("uprobe")
+int alloc_session(struct pt_regs *ctx)
+{
+	if (bpf_session_is_return()) {
+		leave_call(ctx);
+		return 0;
+	}
+	return session_enter(ctx, bpf_get_attach_cookie(ctx)) ? 0 : 1;
 }
 
 /* ---- mapping syscalls ------------------------------------------------ */
@@ -878,6 +989,23 @@ static __always_inline void emit_munmap(__u32 tgid, __u64 addr, __u64 len)
 		emit(&ev, false);
 }
 
+/*
+ * Is the thread inside the last sampled-out call whose return was not
+ * trapped? Its frame is live while the stack is below its return slot and
+ * the slot still holds the return address it had at entry.
+ */
+static __always_inline bool in_untrapped_call(struct thread_state *ts, __u64 sp)
+{
+	__u64 slot = ts->untrapped_slot;
+
+	if (!slot || sp >= slot)
+		return false;
+	if (read_ptr(slot) == ts->untrapped_ret)
+		return true;
+	ts->untrapped_slot = 0;
+	return false;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 {
@@ -906,7 +1034,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 	sys->args[2] = BPF_CORE_READ(regs, dx);
 	sys->args[3] = BPF_CORE_READ(regs, r10);
 	/* Inside malloc & co the mapping is the allocator's own. */
-	if (ts->depth)
+	if (ts->depth || in_untrapped_call(ts, BPF_CORE_READ(regs, sp)))
 		sys->stack_id = LT_STACK_ALLOCATOR;
 	else if (nr != NR_MREMAP)
 		sys->stack_id = syscall_stack(regs);

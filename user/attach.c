@@ -21,6 +21,7 @@
 #include "procmaps.h"
 #include "elfsym.h"
 #include "placement.h"
+#include "uprobe_session.h"
 
 static const char *const func_names[LT_F_NR] = {
 	[LT_F_MALLOC] = "malloc",
@@ -156,6 +157,30 @@ static uint64_t epoch_for(uint64_t min_age_ns)
 	return epoch < 100000000ULL ? 100000000ULL : epoch;
 }
 
+/*
+ * Uprobe sessions where the kernel has them (6.13+): one program for every
+ * allocator function, returns trapped only when needed. Else one entry
+ * program per function and a return program shared by all.
+ */
+static void choose_probe_programs(struct tracer *t)
+{
+	struct leaktrace_bpf *skel = t->skel;
+	int f;
+
+	t->sessions = !t->opts->no_sessions && uprobe_sessions_supported();
+	skel->rodata->use_sessions = t->sessions;
+	bpf_program__set_autoload(skel->progs.alloc_session, t->sessions);
+	bpf_program__set_autoload(skel->progs.alloc_return, !t->sessions);
+	for (f = 0; f < LT_F_NR; f++)
+		bpf_program__set_autoload(entry_prog(skel, f), !t->sessions);
+	if (t->sessions)
+		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+						      LT_ATTACH_UPROBE_SESSION);
+	lt_debug("allocator probes: %s",
+		 t->sessions ? "uprobe sessions, one link per library"
+			     : "a uprobe and a uretprobe per function");
+}
+
 int tracer_load(struct tracer *t, const struct options *opts)
 {
 	int err;
@@ -182,6 +207,7 @@ int tracer_load(struct tracer *t, const struct options *opts)
 	if (opts->min_age_ns)
 		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
 	size_maps(t->skel);
+	choose_probe_programs(t);
 
 	err = leaktrace_bpf__load(t->skel);
 	if (err) {
@@ -198,22 +224,32 @@ uint64_t tracer_epoch_ns(const struct tracer *t)
 	return t->skel->rodata->epoch_ns;
 }
 
-static int keep_link(struct tracer *t, struct bpf_link *link, pid_t pid)
+static void release_link(struct tracer_link *l)
 {
+	if (l->link)
+		bpf_link__destroy(l->link);
+	else
+		close(l->fd);
+}
+
+/* Keep a libbpf link, or (link NULL) a link fd. */
+static int keep_link(struct tracer *t, struct bpf_link *link, int fd, pid_t pid)
+{
+	struct tracer_link l = { .link = link, .fd = fd, .pid = pid };
+
 	if (t->n_links == t->cap_links) {
 		size_t cap = t->cap_links ? 2 * t->cap_links : 64;
 		struct tracer_link *links =
 			realloc(t->links, cap * sizeof(*links));
 
 		if (!links) {
-			bpf_link__destroy(link);
+			release_link(&l);
 			return -ENOMEM;
 		}
 		t->links = links;
 		t->cap_links = cap;
 	}
-	t->links[t->n_links].link = link;
-	t->links[t->n_links++].pid = pid;
+	t->links[t->n_links++] = l;
 	return 0;
 }
 
@@ -298,7 +334,7 @@ int tracer_attach_tracepoints(struct tracer *t)
 				 strerror(-err));
 			return err;
 		}
-		err = keep_link(t, link, 0);
+		err = keep_link(t, link, -1, 0);
 		if (err)
 			return err;
 	}
@@ -315,7 +351,7 @@ static int attach_probe(struct tracer *t, struct bpf_program *prog, bool ret,
 	err = libbpf_get_error(link);
 	if (err)
 		return err;
-	return keep_link(t, link, pid);
+	return keep_link(t, link, -1, pid);
 }
 
 static bool lib_probed(const struct tracer *t, dev_t dev, ino_t ino, pid_t pid)
@@ -448,16 +484,104 @@ static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
 }
 
 /*
- * Return probes first: a call caught between the two is a return without
- * entry, which is counted and ignored; the other order would leave a
- * pending entry that never returns.
+ * Classic probes, one link each. Return probes first: a call caught between
+ * the two is a return without entry, which is counted and ignored; the
+ * other order would leave a pending entry that never returns.
  */
+static int attach_classic(struct tracer *t, const struct probed_lib *lib,
+			  const uint64_t *offsets, int *failed)
+{
+	int f, err;
+
+	for (f = 0; f < LT_F_NR; f++) {
+		if (!offsets[f] || f == LT_F_FREE)
+			continue;
+		*failed = f;
+		err = attach_probe(t, t->skel->progs.alloc_return, true,
+				   lib->pid, lib->path, offsets[f]);
+		if (err)
+			return err;
+	}
+	for (f = 0; f < LT_F_NR; f++) {
+		if (!offsets[f])
+			continue;
+		*failed = f;
+		err = attach_probe(t, entry_prog(t->skel, f), false, lib->pid,
+				   lib->path, offsets[f]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Sessions: every function of the library in one link, cookie = function. */
+static int attach_session(struct tracer *t, const struct probed_lib *lib,
+			  const uint64_t *offsets)
+{
+	uint64_t where[LT_F_NR], cookies[LT_F_NR];
+	size_t n = 0;
+	int f, fd;
+
+	for (f = 0; f < LT_F_NR; f++) {
+		if (!offsets[f])
+			continue;
+		where[n] = offsets[f];
+		cookies[n++] = f;
+	}
+	fd = uprobe_session_attach(
+		bpf_program__fd(t->skel->progs.alloc_session), lib->path, where,
+		cookies, n, lib->pid);
+	if (fd < 0)
+		return fd;
+	return keep_link(t, NULL, fd, lib->pid);
+}
+
+static void describe_probes(const struct tracer *t, struct probed_lib *lib,
+			    const uint64_t *offsets,
+			    const struct placement *where)
+{
+	char name[128], how[256];
+	int f;
+
+	for (f = 0; f < LT_F_NR; f++) {
+		symbol_name(t, lib, f, name, sizeof(name));
+		if (!offsets[f]) {
+			lt_debug("%s: no %s of its own, not probed", lib->path,
+				 name);
+			continue;
+		}
+		lib->n_probes++;
+		placement_describe(&where[f], how, sizeof(how));
+		lt_debug("probe %s at %s+0x%llx%s (%s)", name, lib->path,
+			 (unsigned long long)offsets[f],
+			 f == LT_F_FREE ? ""
+			 : t->sessions	? ", session"
+					: ", entry and return",
+			 how);
+	}
+}
+
+static void attach_failed(const struct tracer *t, const struct probed_lib *lib,
+			  int f, int err)
+{
+	char name[128] = "the allocator functions";
+
+	if (!t->sessions)
+		symbol_name(t, lib, f, name, sizeof(name));
+	lt_error(
+		"cannot attach %s to %s in %s: %s%s",
+		t->sessions ? "uprobe session" : "uprobe", name, lib->path,
+		strerror(-err),
+		err == -EINVAL
+			? " (another tracer, e.g. memleak-bpfcc, may hold a probe with a reference counter there)"
+			: "");
+}
+
 static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 {
 	struct placement where[LT_F_NR];
 	uint64_t offsets[LT_F_NR];
-	char name[128], how[256];
-	int f, err;
+	int failed = 0, err;
 
 	err = find_offsets(t, lib, offsets, where);
 	if (err == -ENOENT) {
@@ -471,44 +595,19 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 		lt_error("cannot read %s: %s", lib->path, strerror(-err));
 		return err;
 	}
-	for (f = 0; f < LT_F_NR; f++) {
-		if (!offsets[f] || f == LT_F_FREE)
-			continue;
-		err = attach_probe(t, t->skel->progs.alloc_return, true,
-				   lib->pid, lib->path, offsets[f]);
-		if (err)
-			goto fail;
+	if (t->sessions)
+		err = attach_session(t, lib, offsets);
+	else
+		err = attach_classic(t, lib, offsets, &failed);
+	if (err) {
+		/* A target that just exited is reported once, by the caller. */
+		if (lib->pid > 0 && !proc_alive(lib->pid))
+			return -ESRCH;
+		attach_failed(t, lib, failed, err);
+		return err;
 	}
-	for (f = 0; f < LT_F_NR; f++) {
-		symbol_name(t, lib, f, name, sizeof(name));
-		if (!offsets[f]) {
-			lt_debug("%s: no %s of its own, not probed", lib->path,
-				 name);
-			continue;
-		}
-		err = attach_probe(t, entry_prog(t->skel, f), false, lib->pid,
-				   lib->path, offsets[f]);
-		if (err)
-			goto fail;
-		lib->n_probes++;
-		placement_describe(&where[f], how, sizeof(how));
-		lt_debug("probe %s at %s+0x%llx%s (%s)", name, lib->path,
-			 (unsigned long long)offsets[f],
-			 f == LT_F_FREE ? "" : ", entry and return", how);
-	}
+	describe_probes(t, lib, offsets, where);
 	return remember_lib(t, lib);
-fail:
-	/* A target that just exited is reported once, by the caller. */
-	if (lib->pid > 0 && !proc_alive(lib->pid))
-		return -ESRCH;
-	symbol_name(t, lib, f, name, sizeof(name));
-	lt_error(
-		"cannot attach uprobe to %s in %s: %s%s", name, lib->path,
-		strerror(-err),
-		err == -EINVAL
-			? " (another tracer, e.g. memleak-bpfcc, may hold a probe with a reference counter there)"
-			: "");
-	return err;
 }
 
 static bool is_libc_name(const char *path)
@@ -666,7 +765,7 @@ void tracer_drop_pid(struct tracer *t, pid_t pid)
 
 	for (i = 0; i < t->n_links; i++) {
 		if (t->links[i].pid == pid)
-			bpf_link__destroy(t->links[i].link);
+			release_link(&t->links[i]);
 		else
 			t->links[kept++] = t->links[i];
 	}
@@ -892,7 +991,7 @@ void tracer_destroy(struct tracer *t)
 	size_t i;
 
 	for (i = 0; i < t->n_links; i++)
-		bpf_link__destroy(t->links[i].link);
+		release_link(&t->links[i]);
 	free(t->links);
 	t->links = NULL;
 	t->n_links = t->cap_links = 0;

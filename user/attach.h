@@ -16,9 +16,13 @@
 struct leaktrace_bpf;
 struct bpf_link;
 
-/* A probe and the process it is limited to (-1: all, 0: tracepoints). */
+/*
+ * A probe and the process it is limited to (-1: all, 0: tracepoints):
+ * a libbpf link, or the fd of a link made without libbpf (sessions).
+ */
 struct tracer_link {
 	struct bpf_link *link;
+	int fd;
 	pid_t pid;
 };
 
@@ -39,6 +43,7 @@ struct tracer {
 	size_t n_links, cap_links;
 	struct probed_lib *libs;
 	size_t n_libs, cap_libs;
+	bool sessions;	  /* one uprobe session link per library */
 	pid_t child;	  /* -c: the command's pid, until reaped */
 	int child_go_fd;  /* -c: write end that releases the child */
 	int child_err_fd; /* -c: read end receiving exec errors */

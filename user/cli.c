@@ -66,6 +66,10 @@ static const char usage_text[] =
 	"      --no-placement      probe allocator functions at their first\n"
 	"                          instruction, not at the first one the kernel\n"
 	"                          emulates (slower; to compare)\n"
+	"      --no-sessions       one uprobe and one uretprobe per function,\n"
+	"                          even where the kernel has uprobe sessions\n"
+	"                          (6.13+, which skip the return of calls\n"
+	"                          --sample leaves out)\n"
 	"\n"
 	"  -v, --verbose           show what is attached where (twice: libbpf)\n"
 	"  -h, --help              show this help and exit\n"
@@ -99,6 +103,7 @@ enum long_only {
 	OPT_APP_NAME,
 	OPT_LABEL,
 	OPT_NO_PLACEMENT,
+	OPT_NO_SESSIONS,
 };
 
 static const struct option long_options[] = {
@@ -123,6 +128,7 @@ static const struct option long_options[] = {
 	{ "app-name", required_argument, NULL, OPT_APP_NAME },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
+	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -293,6 +299,9 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_NO_PLACEMENT:
 		o->no_placement = true;
+		return 0;
+	case OPT_NO_SESSIONS:
+		o->no_sessions = true;
 		return 0;
 	case OPT_LIB:
 		o->lib = arg;

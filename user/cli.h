@@ -24,6 +24,7 @@ struct options {
 	const char *lib;       /* allocator library to probe instead of libc */
 	const char *symbol_prefix;
 	bool no_placement; /* probe allocator functions at their entry */
+	bool no_sessions;  /* classic uprobes even if sessions exist */
 	const char *folded;
 	bool pymalloc;	    /* probe PyObject_Malloc & co too */
 	bool file_mappings; /* count file-backed mappings too */

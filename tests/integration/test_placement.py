@@ -8,7 +8,8 @@ import re
 from ltharness import LTTestCase
 
 PROBE_LINE = re.compile(
-    r"leaktrace: probe (\w+) at (.+)\+0x([0-9a-f]+)(, entry and return)? "
+    r"leaktrace: probe (\w+) at (.+)\+0x([0-9a-f]+)"
+    r"(, entry and return|, session)? "
     r"\((.*)\)$")
 PLACED = re.compile(r"^(\S+), emulated; (\d+) bytes in: .*\S emulated$")
 AT_ENTRY = re.compile(r"^(\S+), (emulated|single-stepped); at entry: .+$")
@@ -33,7 +34,7 @@ class PlacementTest(LTTestCase):
             self.assertIn(name, probes, "no -v line for %s\n%s"
                           % (name, lt.describe()))
         self.assertFalse(probes["free"][2], "free has a return probe")
-        self.assertTrue(probes["malloc"][2], "malloc has no return probe")
+        self.assertTrue(probes["malloc"][2], "malloc's return is not probed")
         return probes, lt
 
     def test_verbose_says_where_and_why(self):
