@@ -14,6 +14,9 @@
 #include "leaktrace.h"
 #include "reclaim.h"
 
+/* Stacks per batch read: 256 of 1.5 KB. */
+#define BATCH 256
+
 static char in_set; /* the value of set members */
 
 static int set_add(struct addrmap *set, uint64_t id)
@@ -40,9 +43,8 @@ static int live_ids(struct addrmap *live, const struct raw_stat *heap,
 	return 0;
 }
 
-/* Every id in the kernel's map, into a set (keys first: deleting while
- * walking would restart the walk). */
-static int kernel_ids(int fd, struct addrmap *set)
+/* Pre-5.6 kernels have no batch operations: walk keys one by one. */
+static int kernel_ids_by_key(int fd, struct addrmap *set)
 {
 	uint64_t key, next, *prev = NULL;
 
@@ -53,6 +55,44 @@ static int kernel_ids(int fd, struct addrmap *set)
 		prev = &key;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Every id in the kernel's map, into a set (all keys first: deleting
+ * while walking would restart the walk). Batch reads bring the stacks
+ * along, which is still several times faster than one call per key.
+ */
+static int kernel_ids(int fd, struct addrmap *set)
+{
+	struct lt_stack *vals = malloc(BATCH * sizeof(*vals));
+	uint64_t keys[BATCH], in_batch, out_batch;
+	bool first = true;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (;;) {
+		__u32 count = BATCH, i;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
+					 &out_batch, keys, vals, &count,
+					 NULL)) {
+			err = -errno;
+			if (first && (errno == EINVAL || errno == ENOTSUP)) {
+				err = kernel_ids_by_key(fd, set);
+				break;
+			}
+		}
+		for (i = 0; i < count; i++)
+			if (set_add(set, keys[i]))
+				err = -ENOMEM;
+		if (err)
+			break;
+		in_batch = out_batch;
+		first = false;
+	}
+	free(vals);
+	return err == -ENOENT ? 0 : err;
 }
 
 /*

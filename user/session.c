@@ -304,8 +304,6 @@ static void reclaim(struct session *s, const struct aggregates *a)
 		return;
 	}
 	s->stacks_reclaimed += pass.deleted;
-	if (!pass.deleted && !pass.dropped)
-		return;
 	lt_debug(
 		"stack reclaim: %zu of %zu kernel stacks freed (%llu since attach), %zu copies kept, %zu dropped, took %.1f ms",
 		pass.deleted, pass.kernel,
