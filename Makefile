@@ -53,6 +53,7 @@ help:
 	@echo "make test          build and run unit and integration tests (root)"
 	@echo "make demo          trace the bundled leaky demo service (root)"
 	@echo "make bench         run the overhead benchmarks (root)"
+	@echo "make bench-footprint  memory and report time at 1 M blocks, 100 k stacks (root)"
 	@echo "make lint          clang-format check and cppcheck"
 	@echo "make install       install binary and man page (PREFIX, DESTDIR)"
 	@echo "make vmlinux       regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel"

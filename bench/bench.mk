@@ -14,3 +14,8 @@ $(OUT)/bench/uprobe_floor: bench/uprobe_floor.c $(OUT)/floor.skel.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(OUT)/placement.o $(OUT)/elfsym.o \
 		-lbpf -lelf -lcapstone
+
+# Memory and report time with 1 M live blocks over 100 k stacks (root).
+.PHONY: bench-footprint
+bench-footprint: leaktrace
+	./bench/footprint.sh

@@ -73,7 +73,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 16);
+	__uint(max_entries, 1 << 17);
 	__type(key, __u64);
 	__type(value, struct lt_stack);
 } stacks SEC(".maps");

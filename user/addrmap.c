@@ -71,6 +71,52 @@ int addrmap_put(struct addrmap *m, uint64_t key, void *val)
 	return 0;
 }
 
+/* Linear probing: close the gap by moving back the entries that may. */
+static void close_gap(struct addrmap *m, size_t gap)
+{
+	size_t mask = m->cap - 1, j = gap;
+
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!m->slots[j].val)
+			break;
+		home = slot_of(m->slots[j].key, m->cap);
+		/* Movable unless its home lies in (gap, j]. */
+		if (((j - home) & mask) >= ((j - gap) & mask)) {
+			m->slots[gap] = m->slots[j];
+			gap = j;
+		}
+	}
+	m->slots[gap].key = 0;
+	m->slots[gap].val = NULL;
+}
+
+void *addrmap_del(struct addrmap *m, uint64_t key)
+{
+	struct addrmap_slot *s = find(m, key);
+	void *val;
+
+	if (!s || !s->val)
+		return NULL;
+	val = s->val;
+	close_gap(m, s - m->slots);
+	m->used--;
+	return val;
+}
+
+struct addrmap_slot *addrmap_next(const struct addrmap *m, size_t *pos)
+{
+	while (*pos < m->cap) {
+		struct addrmap_slot *s = &m->slots[(*pos)++];
+
+		if (s->val)
+			return s;
+	}
+	return NULL;
+}
+
 void addrmap_free(struct addrmap *m, void (*free_val)(void *))
 {
 	size_t i;

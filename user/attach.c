@@ -118,17 +118,19 @@ static int check_system(void)
  * Since 6.1 hash maps can allocate elements at run time from tracing
  * programs; before that only preallocated maps are safe there.
  */
-static void size_maps(struct leaktrace_bpf *skel)
+static void size_maps(struct leaktrace_bpf *skel, long max_stacks)
 {
 	if (!kernel_at_least(6, 1)) {
 		bpf_map__set_max_entries(skel->maps.allocs, 1 << 18);
 		bpf_map__set_max_entries(skel->maps.stacks, 1 << 13);
 		bpf_map__set_max_entries(skel->maps.stats, 1 << 15);
-		return;
+	} else {
+		bpf_map__set_map_flags(skel->maps.allocs, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.stats, BPF_F_NO_PREALLOC);
 	}
-	bpf_map__set_map_flags(skel->maps.allocs, BPF_F_NO_PREALLOC);
-	bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
-	bpf_map__set_map_flags(skel->maps.stats, BPF_F_NO_PREALLOC);
+	if (max_stacks)
+		bpf_map__set_max_entries(skel->maps.stacks, max_stacks);
 }
 
 /*
@@ -206,7 +208,7 @@ int tracer_load(struct tracer *t, const struct options *opts)
 		set_sampling(t->skel, opts->sample_bytes);
 	if (opts->min_age_ns)
 		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
-	size_maps(t->skel);
+	size_maps(t->skel, opts->max_stacks);
 	choose_probe_programs(t);
 
 	err = leaktrace_bpf__load(t->skel);

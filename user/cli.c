@@ -35,6 +35,9 @@ static const char usage_text[] =
 	"      --sample BYTES      sample allocations: one every BYTES allocated on\n"
 	"                          average (e.g. 512K), weighted so totals stay\n"
 	"                          unbiased; much cheaper than tracing each one\n"
+	"      --max-stacks N      distinct stacks the kernel can hold at once\n"
+	"                          (default 131072; 8192 before Linux 6.1); stacks\n"
+	"                          that hold nothing are freed after each report\n"
 	"      --file-mappings     count file-backed mmaps too (default: only\n"
 	"                          anonymous mappings and brk)\n"
 	"      --folded FILE       write folded stacks (flame graph input) to FILE\n"
@@ -104,6 +107,7 @@ enum long_only {
 	OPT_LABEL,
 	OPT_NO_PLACEMENT,
 	OPT_NO_SESSIONS,
+	OPT_MAX_STACKS,
 };
 
 static const struct option long_options[] = {
@@ -129,6 +133,7 @@ static const struct option long_options[] = {
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
 	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -302,6 +307,12 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_NO_SESSIONS:
 		o->no_sessions = true;
+		return 0;
+	case OPT_MAX_STACKS:
+		if (parse_long(arg, 16, LT_MAX_STACKS_LIMIT, &o->max_stacks))
+			return usage_error(
+				"invalid --max-stacks '%s': expected a number from 16 to 4194304",
+				arg);
 		return 0;
 	case OPT_LIB:
 		o->lib = arg;

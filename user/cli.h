@@ -10,6 +10,9 @@
 #define LT_MAX_PIDS   64
 #define LT_MAX_LABELS 32
 
+/* --max-stacks: a stack takes about 1.6 KB of kernel memory. */
+#define LT_MAX_STACKS_LIMIT (1L << 22)
+
 struct options {
 	pid_t pids[LT_MAX_PIDS];
 	int n_pids;
@@ -25,6 +28,8 @@ struct options {
 	const char *symbol_prefix;
 	bool no_placement; /* probe allocator functions at their entry */
 	bool no_sessions;  /* classic uprobes even if sessions exist */
+	/* --max-stacks: size of the kernel's stack map, 0: the default */
+	long max_stacks;
 	const char *folded;
 	bool pymalloc;	    /* probe PyObject_Malloc & co too */
 	bool file_mappings; /* count file-backed mappings too */

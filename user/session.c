@@ -17,6 +17,7 @@
 #include "mappings.h"
 #include "proc.h"
 #include "procs.h"
+#include "reclaim.h"
 #include "report.h"
 #include "session.h"
 #include "snapshot.h"
@@ -35,7 +36,8 @@ struct session {
 	struct proc_table procs;
 	struct stack_store *stacks;
 	struct snapshot prev;
-	struct exporter *exp; /* --svg, --pprof, --pyroscope */
+	struct exporter *exp;	   /* --svg, --pprof, --pyroscope */
+	uint64_t stacks_reclaimed; /* deleted from the kernel's map */
 	uint64_t start_ns, last_report_ns;
 	long reports;
 	bool system_wide;
@@ -231,38 +233,82 @@ static void unscale_counts(struct raw_stat *heap, size_t n)
 			(heap[i].count + LT_COUNT_ONE / 2) / LT_COUNT_ONE;
 }
 
-static int take_snapshot(struct session *s, uint64_t now, struct snapshot *snap)
+/* What the kernel and the mapping tracker hold, as read for one report. */
+struct aggregates {
+	struct raw_stat *heap; /* every process and epoch */
+	size_t n_heap;
+	struct mstat *maps;
+	size_t n_maps;
+};
+
+static void aggregates_free(struct aggregates *a)
+{
+	free(a->heap);
+	free(a->maps);
+}
+
+static int read_aggregates(struct session *s, uint64_t now,
+			   struct aggregates *a)
 {
 	uint64_t map_cutoff = UINT64_MAX;
-	struct raw_stat *heap = NULL;
-	struct mstat *maps = NULL;
-	size_t n_heap = 0;
 	long n_maps;
 	int err;
 
-	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats), &heap,
-				 &n_heap);
+	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats),
+				 &a->heap, &a->n_heap);
 	if (err) {
 		lt_error("cannot read the kernel's allocation statistics: %s",
 			 strerror(-err));
 		return err;
 	}
 	if (s->opts->sample_bytes)
-		unscale_counts(heap, n_heap);
+		unscale_counts(a->heap, a->n_heap);
 	if (s->opts->min_age_ns)
 		map_cutoff = now > s->opts->min_age_ns
 				     ? now - s->opts->min_age_ns
 				     : 0;
-	n_maps = mtrack_stats(s->mt, map_cutoff, &maps);
-	if (n_maps < 0) {
-		free(heap);
+	n_maps = mtrack_stats(s->mt, map_cutoff, &a->maps);
+	if (n_maps < 0)
 		return n_maps;
+	a->n_maps = n_maps;
+	return 0;
+}
+
+static int take_snapshot(struct session *s, uint64_t now, struct aggregates *a,
+			 struct snapshot *snap)
+{
+	int err = read_aggregates(s, now, a);
+
+	if (err)
+		return err;
+	/* snapshot_build sorts the heap array in place: fine for reclaim. */
+	return snapshot_build(snap, a->heap, a->n_heap, epoch_limit(s, now),
+			      a->maps, a->n_maps, &s->prev);
+}
+
+/*
+ * After a report: free the kernel's stack map of stacks that hold nothing,
+ * so churning stacks never fill it.
+ */
+static void reclaim(struct session *s, const struct aggregates *a)
+{
+	uint64_t t0 = now_ns();
+	struct reclaim_pass pass;
+	int err;
+
+	err = reclaim_stacks(bpf_map__fd(s->tracer.skel->maps.stacks),
+			     s->stacks, a->heap, a->n_heap, a->maps, a->n_maps,
+			     &pass);
+	if (err) {
+		lt_warn("stack reclaim: %s", strerror(-err));
+		return;
 	}
-	err = snapshot_build(snap, heap, n_heap, epoch_limit(s, now), maps,
-			     n_maps, &s->prev);
-	free(heap);
-	free(maps);
-	return err;
+	s->stacks_reclaimed += pass.deleted;
+	lt_debug(
+		"stack reclaim: %zu of %zu kernel stacks freed (%llu since attach), %zu copies kept, %zu dropped, took %.1f ms",
+		pass.deleted, pass.kernel,
+		(unsigned long long)s->stacks_reclaimed, pass.copies,
+		pass.dropped, (now_ns() - t0) / 1e6);
 }
 
 static bool many_processes(const struct session *s)
@@ -324,6 +370,7 @@ static void forget_exited(struct session *s)
 static int do_report(struct session *s, bool final)
 {
 	struct report r = { .stacks = s->stacks };
+	struct aggregates agg = { 0 };
 	struct snapshot snap = { 0 };
 	uint64_t now;
 	size_t i;
@@ -332,9 +379,12 @@ static int do_report(struct session *s, bool final)
 	ring_buffer__consume(s->rb);
 	procs_refresh_modules(&s->procs);
 	now = now_ns();
-	err = take_snapshot(s, now, &snap);
-	if (err)
+	err = take_snapshot(s, now, &agg, &snap);
+	if (err) {
+		aggregates_free(&agg);
+		snapshot_free(&snap);
 		return err;
+	}
 	clock_gettime(CLOCK_REALTIME, &r.wall);
 	r.elapsed_s = (now - s->start_ns) / 1e9;
 	r.interval_s = (now - s->last_report_ns) / 1e9;
@@ -345,6 +395,11 @@ static int do_report(struct session *s, bool final)
 	sync_python(s);
 	if (!err)
 		emit_report(s, &r);
+	lt_debug("report took %.1f ms (%zu stacks, %zu aggregates)",
+		 (now_ns() - now) / 1e6, snap.n, agg.n_heap);
+	if (!err && !final)
+		reclaim(s, &agg);
+	aggregates_free(&agg);
 	for (i = 0; i < r.n_procs; i++)
 		r.procs[i].proc->prev_total =
 			r.procs[i].heap_bytes + r.procs[i].map_bytes;

@@ -30,7 +30,11 @@ void stack_store_free(struct stack_store *s)
 	free(s);
 }
 
-/* Stacks never change once stored, so each id is read from the map once. */
+/*
+ * Stacks never change once stored (ids are content hashes), so each id is
+ * read from the map once; the copy outlives the kernel's entry when
+ * user/reclaim.c deletes it there.
+ */
 static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 {
 	struct lt_stack *st = addrmap_get(&s->stacks, id);
@@ -47,6 +51,34 @@ static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 		return NULL;
 	}
 	return st;
+}
+
+int stack_store_copy(struct stack_store *s, uint64_t id)
+{
+	return lookup(s, id) ? 0 : -ENOENT;
+}
+
+void stack_store_drop(struct stack_store *s, uint64_t id)
+{
+	free(addrmap_del(&s->stacks, id));
+}
+
+long stack_store_ids(struct stack_store *s, uint64_t **ids)
+{
+	struct addrmap_slot *slot;
+	size_t pos = 0, n = 0;
+
+	*ids = malloc((s->stacks.used + 1) * sizeof(**ids));
+	if (!*ids)
+		return -ENOMEM;
+	while ((slot = addrmap_next(&s->stacks, &pos)))
+		(*ids)[n++] = slot->key;
+	return n;
+}
+
+size_t stack_store_count(const struct stack_store *s)
+{
+	return s->stacks.used;
 }
 
 static size_t pseudo_frame(struct frame *out, const char *name)

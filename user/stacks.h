@@ -15,6 +15,16 @@ struct stack_store;
 struct stack_store *stack_store_new(int stacks_fd);
 void stack_store_free(struct stack_store *s);
 
+/*
+ * For reclaim (user/reclaim.c): make sure the store holds its own copy of
+ * id (0, or -ENOENT when the kernel has none either), forget a copy, and
+ * list the ids held (*ids to free; the count, or -ENOMEM).
+ */
+int stack_store_copy(struct stack_store *s, uint64_t id);
+void stack_store_drop(struct stack_store *s, uint64_t id);
+long stack_store_ids(struct stack_store *s, uint64_t **ids);
+size_t stack_store_count(const struct stack_store *s);
+
 /* Frames of one stack once inlined calls are expanded. */
 #define STACK_MAX_FRAMES (4 * LT_MAX_STACK_DEPTH)
 

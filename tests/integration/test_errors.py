@@ -97,6 +97,12 @@ class ErrorsTest(LTTestCase):
     def test_bad_count_negative(self):
         self.run_bad(["-p", self.live_pid(), "1", "-3"])
 
+    def test_bad_max_stacks(self):
+        """--max-stacks below 16, above 4194304, or not a number"""
+        for bad in ("15", "4194305", "many"):
+            self.run_bad(["--max-stacks", bad, "-p", self.live_pid(), "1"],
+                         messages=["--max-stacks"])
+
     def test_lib_in_missing_directory(self):
         """--lib /nonexistent-directory/libc.so.6"""
         d = tempfile.mkdtemp(prefix="lt-lib-")
