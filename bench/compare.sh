@@ -34,8 +34,6 @@ out=build/bench
 floor=$out/uprobe_floor
 mkdir -p "$out"
 . bench/tracers.sh
-tracers_setup
-[ -x "$floor" ] || die "$floor not built (make $floor)"
 
 # Nothing of ours keeps running, however we leave.
 work_pids=
@@ -47,6 +45,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+tracers_setup
+[ -x "$floor" ] || die "$floor not built (make $floor)"
 
 # run_gated TRACER CMD...: CMD waits at the gate while the tracer attaches
 # to it; prints what CMD prints (its time per unit of work).

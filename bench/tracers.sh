@@ -34,10 +34,14 @@ kheaders() {
 	common=$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | tail -n 1)
 	arch=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | tail -n 1)
 	[ -n "$common" ] && [ -n "$arch" ] || return 1
-	rm -rf "$out/kheaders"
-	mkdir -p "$out/kheaders"
-	cp -rs "$common/." "$out/kheaders/"
-	cp -rs --remove-destination "$arch/." "$out/kheaders/"
+	# Linking takes half a minute: kept while the trees stay the same.
+	if [ "$(cat "$out/kheaders.from" 2>/dev/null)" != "$common $arch" ]; then
+		rm -rf "$out/kheaders" "$out/kheaders.from"
+		mkdir -p "$out/kheaders"
+		cp -rs "$common/." "$out/kheaders/"
+		cp -rs --remove-destination "$arch/." "$out/kheaders/"
+		echo "$common $arch" >"$out/kheaders.from"
+	fi
 	echo "$PWD/$out/kheaders"
 }
 
