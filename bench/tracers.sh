@@ -13,7 +13,7 @@ die() {
 # need TOOL PACKAGE: fail at once, not halfway through the run.
 need() {
 	command -v "$1" >/dev/null 2>&1 ||
-		die "$1 not found (Debian package $2; make bench-deps installs it)"
+		die "$1 not found (Debian package $2; make deps bench-deps)"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
