@@ -41,7 +41,7 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
 # Everything but main.c is linked into the unit tests as well.
 LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
 
-.PHONY: all clean deps test unit-test integration-test install uninstall \
+.PHONY: all clean deps bench-deps test unit-test integration-test install uninstall \
 	lint bench demo vmlinux help targets
 
 all: leaktrace
@@ -52,7 +52,7 @@ help:
 	@echo "make deps          install the Debian packages needed (idempotent)"
 	@echo "make test          build and run unit and integration tests (root)"
 	@echo "make demo          trace the bundled leaky demo service (root)"
-	@echo "make bench         run the overhead benchmarks (root)"
+	@echo "make bench         run the overhead benchmarks (root; installs bench-deps)"
 	@echo "make bench-footprint  memory and report time at 1 M blocks, 100 k stacks (root)"
 	@echo "make lint          clang-format check and cppcheck"
 	@echo "make install       install binary and man page (PREFIX, DESTDIR)"
@@ -77,14 +77,19 @@ vmlinux:
 	@mkdir -p vmlinux/$(ARCH)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
 
-deps:
-	@missing=""; for p in $(DEPS); do \
+# Installs the Debian packages of the list $(1) that are missing.
+define apt_missing
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-		echo "make deps: installing$$missing" >&2; \
+		echo "make $@: installing$$missing" >&2; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	else echo "make deps: all Debian packages present" >&2; fi
+	else echo "make $@: all Debian packages present" >&2; fi
+endef
+
+deps:
+	$(call apt_missing,$(DEPS))
 
 include tests/tests.mk
 include bench/bench.mk
@@ -107,9 +112,11 @@ demo:
 	$(MAKE) all
 	./demo/run-demo.sh
 
-bench: leaktrace $(OUT)/bench/uprobe_floor
+bench: leaktrace $(OUT)/bench/uprobe_floor bench-deps
 	@echo "bench: uprobe floor by instruction; malloc/free loop untraced, count-only probes, leaktrace (placed, at entries)" >&2
 	./bench/run.sh
+	@echo "bench: C loop, Python, Flask: untraced, leaktrace exact and sampled, memleak-bpfcc, bpftrace" >&2
+	./bench/compare.sh
 
 clean:
 	rm -rf $(OUT) leaktrace tests/targets/bin tests/unit/bin

@@ -1,6 +1,13 @@
 # Benchmarks (make bench runs bench/run.sh): the uprobe floor benchmark and
 # its count-only BPF program. The malloc loop is built by run.sh itself.
 
+# Debian packages bench/compare.sh needs on top of DEPS: the other tracers,
+# the kernel headers bcc compiles against, the HTTP load generator.
+BENCH_DEPS := wrk bpfcc-tools bpftrace linux-headers-amd64
+
+bench-deps:
+	$(call apt_missing,$(BENCH_DEPS))
+
 $(OUT)/floor.bpf.o: bench/floor.bpf.c $(VMLINUX) | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

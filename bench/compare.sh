@@ -1,98 +1,233 @@
 #!/bin/sh
-# Side by side on one malloc/free loop traced by PID, in one session,
-# alternating: untraced, leaktrace exact, leaktrace --sample 512K,
-# memleak-bpfcc (bcc) and a bpftrace script doing the same bookkeeping.
-# Prints medians, ratios to untraced and the overhead per traced call.
-# Needs root, Debian's bpfcc-tools, bpftrace and linux-headers-amd64.
-# Usage: bench/compare.sh [PAIRS] [ROUNDS]
+# leaktrace next to other tracers, on three workloads, each traced by PID,
+# in one session, alternating rounds: untraced, leaktrace exact, leaktrace
+# --sample 512K, memleak-bpfcc (bcc) and a bpftrace script doing the same
+# bookkeeping (bench/tracers.sh). Medians, ratios to untraced and the
+# overhead per traced allocator call.
+#   c       bench/malloc_loop.c: PAIRS malloc/free pairs, 16 B-4 KiB, 1 and
+#           2 threads, leaking 0 and 1 % (c1, c2: one thread count only)
+#   python  bench/py_work.py under Debian's python3: OPS rounds of building
+#           and dropping dicts and strings
+#   flask   bench/flask_app.py under gunicorn (2 sync workers), loaded by wrk
+#           on loopback for SECONDS; requests per second
+# Each tracer attaches before the timed work starts: the C and Python
+# workloads wait at a gate file, wrk starts after attaching.
+# Needs root; Debian's bpfcc-tools, bpftrace, linux-headers-amd64, wrk,
+# gunicorn, python3-flask (make bench-deps).
+# Usage: bench/compare.sh [-r ROUNDS] [-n PAIRS] [-o OPS] [-d SECONDS]
+#                         [c|c1|c2|python|flask ...]
 set -eu
 cd "$(dirname "$0")/.."
-pairs=${1:-20000}
-rounds=${2:-3}
-out=build/bench
-libc=/lib/x86_64-linux-gnu/libc.so.6
-mkdir -p "$out"
-cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
-
-# bcc compiles against kernel headers: Debian's are split in two trees,
-# bcc wants one. Build the union under build/ (symbolic links only).
-kheaders() {
-	common=$(ls -d /usr/src/linux-headers-*-common 2>/dev/null | tail -n 1)
-	arch=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | tail -n 1)
-	[ -n "$common" ] && [ -n "$arch" ] || return 1
-	rm -rf "$out/kheaders"
-	mkdir -p "$out/kheaders"
-	cp -rs "$common/." "$out/kheaders/"
-	cp -rs --remove-destination "$arch/." "$out/kheaders/"
-	echo "$PWD/$out/kheaders"
-}
-if BCC_KERNEL_SOURCE=$(kheaders); then
-	export BCC_KERNEL_SOURCE
-else
-	echo "bench: no linux-headers-amd64: memleak-bpfcc will fail" >&2
-fi
-
-cat >"$out/memleak.bt" <<BT
-uprobe:$libc:malloc { @req[tid] = arg0; }
-uretprobe:$libc:malloc /@req[tid]/ {
-	@live[retval] = @req[tid]; @bytes[ustack] = sum(@req[tid]);
-	delete(@req[tid]);
-}
-uprobe:$libc:free { delete(@live[arg0]); }
-END { clear(@req); clear(@live); clear(@bytes); }
-BT
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-# The loop starts after a delay long enough for the tracer to attach
-# (bcc compiles its program first); prints ns per malloc/free pair.
-run() {
-	delay=$1
-	shift
-	sh -c 'echo $$ >"$0"; sleep "$1"; exec "$2" "$3" 1 0' \
-		"$out/loop.pid" "$delay" "$out/malloc_loop" "$pairs" >"$out/loop.out" &
-	loop=$!
-	sleep 0.3
-	pid=$(cat "$out/loop.pid")
-	if [ $# -gt 0 ]; then
-		"$@" "$pid" >/dev/null 2>&1 &
-		tracer=$!
-	fi
-	wait "$loop"
-	if [ $# -gt 0 ]; then
-		kill -TERM "$tracer" 2>/dev/null || true
-		wait "$tracer" 2>/dev/null || true
-	fi
-	cat "$out/loop.out"
-}
-
-lt_exact() { ./leaktrace -p "$1" 3600; }
-lt_sampled() { ./leaktrace --sample 512K -p "$1" 3600; }
-memleak() { memleak-bpfcc -p "$1" 3600; }
-bt() { bpftrace -p "$1" "$out/memleak.bt"; }
-
-for v in untraced lt_exact lt_sampled memleak bt; do : >"$out/$v"; done
-i=0
-while [ $i -lt "$rounds" ]; do
-	run 0.2 >>"$out/untraced"
-	run 5 lt_exact >>"$out/lt_exact"
-	run 5 lt_sampled >>"$out/lt_sampled"
-	run 12 memleak >>"$out/memleak"
-	run 6 bt >>"$out/bt"
-	i=$((i + 1))
-done
-
-base=$(median <"$out/untraced")
-printf "%-30s %12s %8s %14s\n" "tracer (malloc/free loop, by PID)" "ns/pair" ratio "us per call"
-for v in untraced lt_exact lt_sampled memleak bt; do
-	m=$(median <"$out/$v")
-	case $v in
-	untraced) name="untraced" ;;
-	lt_exact) name="leaktrace exact" ;;
-	lt_sampled) name="leaktrace --sample 512K" ;;
-	memleak) name="memleak-bpfcc" ;;
-	bt) name="bpftrace script" ;;
+rounds=3 pairs=50000 ops=2000 secs=10
+while getopts r:n:o:d: opt; do
+	case $opt in
+	r) rounds=$OPTARG ;;
+	n) pairs=$OPTARG ;;
+	o) ops=$OPTARG ;;
+	d) secs=$OPTARG ;;
+	*) exit 2 ;;
 	esac
-	awk -v n="$name" -v m="$m" -v b="$base" \
-		'BEGIN { printf "%-30s %12.1f %7.1fx %14.2f\n", n, m, m / b, (m - b) / 2000 }'
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || set -- c python flask
+out=build/bench
+floor=$out/uprobe_floor
+mkdir -p "$out"
+. bench/tracers.sh
+
+# Nothing of ours keeps running, however we leave.
+work_pids=
+cleanup() {
+	tracer_stop
+	for w in $work_pids; do kill -TERM "$w" 2>/dev/null || true; done
+	for w in $work_pids; do wait "$w" 2>/dev/null || true; done
+	work_pids=
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+tracers_setup
+[ -x "$floor" ] || die "$floor not built (make $floor)"
+
+# run_gated TRACER CMD...: CMD waits at the gate while the tracer attaches
+# to it; prints what CMD prints (its time per unit of work).
+run_gated() {
+	rg_t=$1
+	shift
+	rm -f "$out/go"
+	"$@" >"$out/work.out" &
+	work_pids=$!
+	tracer_start "$rg_t" "$work_pids"
+	: >"$out/go"
+	wait "$work_pids" || die "workload failed under $rg_t: $*"
+	work_pids=
+	tracer_stop
+	cat "$out/work.out"
+}
+
+header() {
+	echo
+	echo "$1"
+	printf "%-26s %12s %9s %13s\n" tracer "$2" "ratio" "us per call"
+}
+
+# rows LABEL KIND CALLS: medians of $out/res.LABEL.TRACER. KIND time: ns per
+# unit of work; rate: units per second. CALLS: allocator calls per unit.
+rows() {
+	base=$(median <"$out/res.$1.untraced")
+	for tr in $tracers; do
+		awk -v n="$(tracer_name "$tr")" -v m="$(median <"$out/res.$1.$tr")" \
+			-v b="$base" -v k="$2" -v c="$3" 'BEGIN {
+			# per call: the extra time a unit of work takes, shared out
+			d = k == "time" ? (m - b) / 1000 : 1e6 / m - 1e6 / b
+			if (m == b) printf "%-26s %12.1f %8.2fx\n", n, m, m / b
+			else printf "%-26s %12.1f %8.2fx %13.2f\n", n, m, m / b, d / c
+		}'
+	done
+	# The comparison leaktrace was written to win.
+	awk -v k="$2" -v b="$base" -v e="$(median <"$out/res.$1.lt_exact")" \
+		-v s="$(median <"$out/res.$1.lt_sampled")" \
+		-v ml="$(median <"$out/res.$1.memleak")" \
+		-v bt="$(median <"$out/res.$1.bt")" 'BEGIN {
+		if (k == "rate") { b = 1 / b; e = 1 / e; s = 1 / s; ml = 1 / ml; bt = 1 / bt }
+		if (e <= b) { print "leaktrace exact: no overhead measured"; exit }
+		printf "overhead vs leaktrace exact: memleak-bpfcc %.1fx, bpftrace %.1fx; sampled is %.2fx of exact\n",
+			(ml - b) / (e - b), (bt - b) / (e - b), (s - b) / (e - b)
+	}'
+}
+
+# rounds_of LABEL CMD...: ROUNDS alternating rounds of every tracer.
+rounds_of() {
+	ro_label=$1
+	shift
+	for tr in $tracers; do : >"$out/res.$ro_label.$tr"; done
+	ro_i=0
+	while [ $ro_i -lt "$rounds" ]; do
+		for tr in $tracers; do
+			run_gated "$tr" "$@" >>"$out/res.$ro_label.$tr"
+		done
+		ro_i=$((ro_i + 1))
+	done
+}
+
+bench_c() {
+	threads=$1
+	cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
+	for leak in 0 1; do
+		# exec keeps the PID the tracer attached to
+		rounds_of "c$threads.$leak" sh -c \
+			'while [ ! -e "$0" ]; do sleep 0.01; done; exec "$@"' \
+			"$out/go" "$out/malloc_loop" "$pairs" "$threads" "$leak"
+		header "malloc/free loop, $threads thread(s), $leak % leaked, $pairs pairs, median of $rounds" ns/pair
+		# a malloc, and a free unless leaked
+		rows "c$threads.$leak" time "$(awk -v l="$leak" 'BEGIN { print 2 - l / 100 }')"
+	done
+}
+
+bench_python() {
+	py=/usr/bin/python3
+	[ -x $py ] || die "$py not found (Debian package python3)"
+	# Calls per round of work: count-only probes on runs of OPS and 2 OPS
+	# rounds; the difference leaves start-up and exit out.
+	c1=$("$floor" run $py bench/py_work.py "$ops" 2>&1 >/dev/null |
+		awk '/entries/ { print $2 }')
+	c2=$("$floor" run $py bench/py_work.py $((2 * ops)) 2>&1 >/dev/null |
+		awk '/entries/ { print $2 }')
+	calls=$(awk -v a="$c1" -v b="$c2" -v n="$ops" \
+		'BEGIN { printf "%.1f", (b - a) / n }')
+	rounds_of py $py bench/py_work.py "$ops" "$out/go"
+	header "python3 dicts and strings, $ops rounds, $calls allocator calls a round, median of $rounds" ns/round
+	rows py time "$calls"
+}
+
+# wrk_rate SECONDS: requests per second; complains about failed requests.
+wrk_rate() {
+	wrk -t1 -c4 -d"$1"s "http://127.0.0.1:$port/" >"$out/wrk.out" ||
+		die "wrk failed; see $out/wrk.out"
+	if grep -q 'errors\|Non-2xx' "$out/wrk.out"; then
+		echo "bench: wrk saw failed requests:" >&2
+		grep 'errors\|Non-2xx' "$out/wrk.out" >&2
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$out/wrk.out"
+}
+
+children() { cat /proc/"$1"/task/*/children | tr -s ' \n' '  ' | sed 's/ $//'; }
+
+bench_flask() {
+	need wrk wrk
+	need gunicorn gunicorn
+	/usr/bin/python3 -c 'import flask' 2>/dev/null ||
+		die "python3 cannot import flask (Debian package python3-flask)"
+	port=$((20000 + $$ % 20000))
+	gunicorn -w 2 -b "127.0.0.1:$port" --chdir bench flask_app:app \
+		>"$out/gunicorn.log" 2>&1 &
+	master=$!
+	work_pids=$master
+	i=0
+	until /usr/bin/python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/')" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "gunicorn did not start; see $out/gunicorn.log"
+		sleep 0.1
+	done
+	i=0
+	while [ "$(children "$master" | wc -w)" -lt 2 ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "gunicorn did not fork its 2 workers"
+		sleep 0.1
+	done
+	workers=$(children "$master")
+	wrk_rate 2 >/dev/null # warm-up
+
+	# Calls per request: count-only probes on master and workers.
+	"$floor" count "$master" $workers >"$out/count.out" 2>&1 &
+	counter=$!
+	tracer_pids=$counter # stopped on every exit path
+	wait_attached "$counter" count
+	wrk_rate 3 >/dev/null
+	tracer_stop
+	calls=$(awk '/^[0-9]+ [0-9]+$/ { c = $1 }
+		/ requests in / { r = $1 } END { printf "%.1f", c / r }' \
+		"$out/count.out" "$out/wrk.out")
+
+	for tr in $tracers; do : >"$out/res.flask.$tr"; done
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		for tr in $tracers; do
+			# leaktrace follows the master's children itself
+			case $tr in
+			lt_*) tracer_start "$tr" "$master" ;;
+			*) tracer_start "$tr" $workers ;;
+			esac
+			wrk_rate "$secs" >>"$out/res.flask.$tr"
+			tracer_stop
+		done
+		i=$((i + 1))
+	done
+	[ "$(children "$master")" = "$workers" ] ||
+		echo "bench: gunicorn replaced a worker during the run; memleak and bpftrace numbers are off" >&2
+	cleanup
+
+	header "Flask under gunicorn (2 sync workers), wrk -t1 -c4 for $secs s, $calls allocator calls a request, median of $rounds" req/s
+	rows flask rate "$calls"
+	awk -v b="$(median <"$out/res.flask.untraced")" \
+		-v e="$(median <"$out/res.flask.lt_exact")" \
+		-v s="$(median <"$out/res.flask.lt_sampled")" 'BEGIN {
+		printf "goal: Flask throughput under leaktrace within 5 %% of untraced: exact %.1f %% (%s), sampled %.1f %% (%s)\n",
+			100 * e / b, (e >= 0.95 * b) ? "met" : "not met",
+			100 * s / b, (s >= 0.95 * b) ? "met" : "not met"
+	}'
+}
+
+echo "bench/compare.sh: $(uname -r), $(nproc) CPUs; per call: extra time per"
+echo "traced allocator call (flask: extra wall time per request at the measured"
+echo "rate, with 2 workers on 2 CPUs, shared out over its calls)"
+for w in "$@"; do
+	case $w in
+	c) bench_c 1 && bench_c 2 ;;
+	c1) bench_c 1 ;;
+	c2) bench_c 2 ;;
+	python) bench_python ;;
+	flask) bench_flask ;;
+	*) die "unknown workload $w (c, c1, c2, python, flask)" ;;
+	esac
 done

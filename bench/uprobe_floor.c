@@ -16,9 +16,15 @@
  *	allocate, at the places user/placement.c chooses (--entry: at the
  *	functions' entries). CMD's output is left alone; the hit counts go
  *	to stderr.
+ *
+ *   uprobe_floor count PID...
+ *	The same probes, placed, on running processes (sharing our libc)
+ *	until SIGINT or SIGTERM; then prints "ENTRIES RETURNS" on stdout:
+ *	how many allocator calls the processes made meanwhile.
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,9 +388,11 @@ static int probe_offsets(const char *libc, bool at_entry, uint64_t *where)
 	return 0;
 }
 
+#define MAX_COUNT_PIDS 16
+
 struct run_state {
 	struct floor_bpf *skel;
-	struct bpf_link *links[2 * N_ALLOC];
+	struct bpf_link *links[2 * N_ALLOC * MAX_COUNT_PIDS];
 	int n_links;
 };
 
@@ -483,6 +491,46 @@ static int run_traced(bool at_entry, char **argv)
 	return err ? 1 : status;
 }
 
+/* Counts allocator calls of running processes until SIGINT or SIGTERM. */
+static int count_pids(int npids, char **pids)
+{
+	struct run_state s = { 0 };
+	uint64_t where[N_ALLOC];
+	char libc[PATH_MAX];
+	sigset_t set;
+	int err, sig, i;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	/* Blocked before attaching, so an early signal still ends us cleanly. */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	err = find_libc(libc, sizeof(libc));
+	if (!err)
+		err = probe_offsets(libc, false, where);
+	if (err) {
+		fprintf(stderr,
+			"uprobe_floor: cannot find libc's allocator: %s\n",
+			strerror(-err));
+		return 1;
+	}
+	s.skel = load();
+	if (!s.skel)
+		return 1;
+	for (i = 0; i < npids && !err; i++)
+		err = attach_libc(&s, libc, atoi(pids[i]), where);
+	if (err)
+		fprintf(stderr, "uprobe_floor: cannot attach to %s: %s\n",
+			pids[i - 1], strerror(-err));
+	else
+		sigwait(&set, &sig);
+	printf("%llu %llu\n", take_hits(s.skel, 0), take_hits(s.skel, 1));
+	for (i = 0; i < s.n_links; i++)
+		bpf_link__destroy(s.links[i]);
+	floor_bpf__destroy(s.skel);
+	return err ? 1 : 0;
+}
+
 /* The table says which probes the kernel refused; libbpf need not. */
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -492,7 +540,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 static int usage(void)
 {
 	fprintf(stderr, "usage: uprobe_floor kinds [CALLS [ROUNDS]]\n"
-			"       uprobe_floor run [--entry] CMD [ARGS...]\n");
+			"       uprobe_floor run [--entry] CMD [ARGS...]\n"
+			"       uprobe_floor count PID...\n");
 	return 2;
 }
 
@@ -514,5 +563,8 @@ int main(int argc, char **argv)
 			return usage();
 		return run_traced(at_entry, argv + 2 + at_entry);
 	}
+	if (argc >= 3 && argc - 2 <= MAX_COUNT_PIDS &&
+	    !strcmp(argv[1], "count"))
+		return count_pids(argc - 2, argv + 2);
 	return usage();
 }
