@@ -132,9 +132,9 @@ struct {
 	__type(value, struct lt_py_config);
 } py_procs SEC(".maps");
 
-/* One Python frame or code object header, read in one go. */
+/* One Python frame, read in one go; room for a word at any masked offset. */
 struct py_buf {
-	__u8 bytes[256];
+	__u8 bytes[128 + 8];
 };
 
 struct {
@@ -294,22 +294,6 @@ static __always_inline __u64 buf_u64(const struct py_buf *b, __u32 off)
 	return *(__u64 *)&b->bytes[off & 0x7f];
 }
 
-/* Cheap fingerprint of a code object, so a reused address is noticed. */
-static __always_inline __u32 py_code_check(const struct lt_py_config *c,
-					   struct py_buf *b, __u64 code)
-{
-	__u32 base = c->code_flags, a, f, l;
-
-	if (c->code_argcount < base)
-		base = c->code_argcount;
-	if (bpf_probe_read_user(&b->bytes[128], 64, (void *)(code + base)))
-		return 0;
-	a = *(__u32 *)&b->bytes[128 + ((c->code_argcount - base) & 0x3f)];
-	f = *(__u32 *)&b->bytes[128 + ((c->code_flags - base) & 0x3f)];
-	l = *(__u32 *)&b->bytes[128 + ((c->code_firstlineno - base) & 0x3f)];
-	return lt_py_code_check(a, f, l);
-}
-
 static __always_inline __u32 py_position(const struct lt_py_config *c,
 					 const struct py_buf *b, __u64 code)
 {
@@ -358,7 +342,6 @@ static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
 		code = buf_u64(b, c->frame_code);
 		st->py[n].code = code;
 		st->py[n].pos = py_position(c, b, code);
-		st->py[n].check = py_code_check(c, b, code);
 		st->py_len = n + 1;
 	}
 }
@@ -399,8 +382,7 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 
 		if (i >= st->py_len)
 			break;
-		v = st->py[i].code ^ ((__u64)st->py[i].pos << 32) ^
-		    st->py[i].check;
+		v = st->py[i].code ^ ((__u64)st->py[i].pos << 32);
 		h = lt_mix64(h ^ v);
 		check = (check ^ v) * 0x100000001b3ULL;
 	}

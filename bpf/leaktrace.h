@@ -86,11 +86,15 @@ struct lt_stat {
 	__s64 count; /* outstanding blocks */
 };
 
-/* A Python frame: code object and position, decoded in user space. */
+/*
+ * A Python frame: code object and position, decoded in user space. The code
+ * object is not read here (a read per frame doubles the walk's cost): user
+ * space checks it when a stack is first seen.
+ */
 struct lt_py_frame {
-	__u64 code;  /* PyCodeObject address */
-	__u32 pos;   /* f_lasti, or instruction pointer - code (3.11+) */
-	__u32 check; /* hash of the code object's stable fields */
+	__u64 code; /* PyCodeObject address */
+	__u32 pos;  /* f_lasti, or instruction pointer - code (3.11+) */
+	__u32 pad;
 };
 
 /*
@@ -124,10 +128,6 @@ struct lt_py_config {
 	__u32 frame_size;     /* bytes to read per frame (<= 128) */
 	__u32 pos_is_pointer; /* 3.11+: prev_instr/instr_ptr */
 	__u32 pos_is_int;     /* <= 3.10: int f_lasti */
-	__u32 code_argcount;  /* offsets checked into lt_py_frame.check */
-	__u32 code_flags;
-	__u32 code_firstlineno;
-	__u32 pad;
 };
 
 enum lt_event_kind {
@@ -154,10 +154,7 @@ struct lt_event {
 	__u32 flags;
 };
 
-/*
- * 64-bit finalizer mix (from MurmurHash3's fmix64 constants): stack ids
- * in the kernel, and the code object checksum both sides compute.
- */
+/* 64-bit finalizer mix (from MurmurHash3's fmix64 constants): stack ids. */
 static inline __u64 lt_mix64(__u64 h)
 {
 	h ^= h >> 33;
@@ -166,14 +163,6 @@ static inline __u64 lt_mix64(__u64 h)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
-}
-
-/* Fingerprint of a code object, so a reused address is noticed. */
-static inline __u32 lt_py_code_check(__u32 argcount, __u32 flags,
-				     __u32 firstlineno)
-{
-	return (__u32)lt_mix64(((__u64)firstlineno << 32) ^
-			       ((__u64)argcount << 16) ^ flags);
 }
 
 #endif /* LEAKTRACE_H */

@@ -19,7 +19,8 @@
 
 struct code_info {
 	uint64_t code;
-	uint32_t check;
+	uint64_t fingerprint; /* of the header fields that never change */
+	uint32_t gen;	      /* how many code objects we saw at code before */
 	bool valid;
 	int firstlineno;
 	char name[400];
@@ -30,7 +31,7 @@ struct code_info {
 
 struct sym_slot {
 	uint64_t code;
-	uint32_t check, pos;
+	uint32_t gen, pos;
 	struct py_sym *sym;
 };
 
@@ -230,22 +231,35 @@ static void module_name(const char *file, char *out, size_t len)
 			out[i] = '.';
 }
 
+static uint32_t name_offset(const struct py_layout *l)
+{
+	return l->code_qualname != LT_PY_NO_OFFSET ? l->code_qualname
+						   : l->code_name;
+}
+
+/* What tells two code objects at one address apart. */
+static uint64_t code_fingerprint(const struct py_decoder *d, const uint8_t *hdr)
+{
+	const struct py_layout *l = d->interp.layout;
+	uint64_t h = u32_at(hdr, l->code_argcount);
+
+	h = lt_mix64(h ^ ((uint64_t)u32_at(hdr, l->code_flags) << 32));
+	h = lt_mix64(h ^ u32_at(hdr, l->code_firstlineno));
+	h = lt_mix64(h ^ u64_at(hdr, l->code_filename));
+	return lt_mix64(h ^ u64_at(hdr, name_offset(l)));
+}
+
 static void load_code(const struct py_decoder *d, struct code_info *ci)
 {
 	const struct py_layout *l = d->interp.layout;
-	uint32_t name_off = l->code_qualname != LT_PY_NO_OFFSET
-				    ? l->code_qualname
-				    : l->code_name;
+	uint32_t name_off = name_offset(l);
 	uint8_t hdr[CODE_HEADER];
 	char qualname[256], module[128];
 
 	if (target_read(d->pid, ci->code, hdr, sizeof(hdr)) ||
 	    !has_type(d, hdr, d->interp.code_type))
 		return;
-	if (py_code_check(u32_at(hdr, l->code_argcount),
-			  u32_at(hdr, l->code_flags),
-			  u32_at(hdr, l->code_firstlineno)) != ci->check)
-		return; /* the address now holds another code object */
+	ci->fingerprint = code_fingerprint(d, hdr);
 	ci->firstlineno = (int)u32_at(hdr, l->code_firstlineno);
 	if (read_str(d, u64_at(hdr, l->code_filename), ci->file,
 		     sizeof(ci->file)) ||
@@ -259,15 +273,22 @@ static void load_code(const struct py_decoder *d, struct code_info *ci)
 	ci->valid = true;
 }
 
-static struct code_info *code_info(struct py_decoder *d, uint64_t code,
-				   uint32_t check)
+/* The newest code_info at code, or NULL. */
+static struct code_info *find_code(struct py_decoder *d, uint64_t code)
 {
-	struct code_info *ci;
 	size_t i;
 
-	for (i = 0; i < d->n_codes; i++)
-		if (d->codes[i].code == code && d->codes[i].check == check)
+	for (i = d->n_codes; i-- > 0;)
+		if (d->codes[i].code == code)
 			return &d->codes[i];
+	return NULL;
+}
+
+static struct code_info *add_code(struct py_decoder *d, uint64_t code,
+				  uint32_t gen)
+{
+	struct code_info *ci;
+
 	if (d->n_codes == d->cap_codes) {
 		size_t cap = d->cap_codes ? 2 * d->cap_codes : 64;
 
@@ -280,9 +301,28 @@ static struct code_info *code_info(struct py_decoder *d, uint64_t code,
 	ci = &d->codes[d->n_codes++];
 	memset(ci, 0, sizeof(*ci));
 	ci->code = code;
-	ci->check = check;
+	ci->gen = gen;
 	load_code(d, ci);
 	return ci;
+}
+
+static struct code_info *code_info(struct py_decoder *d, uint64_t code)
+{
+	struct code_info *ci = find_code(d, code);
+
+	return ci ? ci : add_code(d, code, 0);
+}
+
+void py_decoder_recheck(struct py_decoder *d, uint64_t code)
+{
+	struct code_info *ci = find_code(d, code);
+	uint8_t hdr[CODE_HEADER];
+
+	if (!ci || target_read(d->pid, code, hdr, sizeof(hdr)) ||
+	    !has_type(d, hdr, d->interp.code_type))
+		return;
+	if (!ci->valid || code_fingerprint(d, hdr) != ci->fingerprint)
+		add_code(d, code, ci->gen + 1);
 }
 
 static int line_of(const struct py_decoder *d, const struct code_info *ci,
@@ -303,12 +343,10 @@ static int line_of(const struct py_decoder *d, const struct code_info *ci,
 	return py_line_lnotab(ci->table, ci->table_len, ci->firstlineno, pos);
 }
 
-static void fill_sym(struct py_decoder *d, const struct lt_py_frame *f,
-		     struct py_sym *sym)
+static void fill_sym(const struct py_decoder *d, const struct code_info *ci,
+		     uint32_t pos, struct py_sym *sym)
 {
-	struct code_info *ci = code_info(d, f->code, f->check);
-
-	if (!ci || !ci->valid) {
+	if (!ci->valid) {
 		snprintf(sym->name, sizeof(sym->name), "[unknown python]");
 		sym->file[0] = '\0';
 		sym->line = -1;
@@ -316,12 +354,12 @@ static void fill_sym(struct py_decoder *d, const struct lt_py_frame *f,
 	}
 	snprintf(sym->name, sizeof(sym->name), "%s", ci->name);
 	snprintf(sym->file, sizeof(sym->file), "%s", ci->file);
-	sym->line = line_of(d, ci, f->pos);
+	sym->line = line_of(d, ci, pos);
 }
 
-static size_t slot_index(const struct lt_py_frame *f, size_t cap)
+static size_t slot_index(uint64_t code, uint32_t pos, uint32_t gen, size_t cap)
 {
-	uint64_t h = f->code ^ ((uint64_t)f->pos << 40) ^ f->check;
+	uint64_t h = code ^ ((uint64_t)pos << 40) ^ gen;
 
 	h *= 0x9e3779b97f4a7c15ULL;
 	return (h >> 24) & (cap - 1);
@@ -329,24 +367,20 @@ static size_t slot_index(const struct lt_py_frame *f, size_t cap)
 
 static int grow_slots(struct py_decoder *d)
 {
-	size_t cap = d->cap_slots ? 2 * d->cap_slots : 256, i;
+	size_t cap = d->cap_slots ? 2 * d->cap_slots : 256, i, j;
 	struct sym_slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < d->cap_slots; i++) {
-		struct lt_py_frame f;
-		size_t j;
+		const struct sym_slot *s = &d->slots[i];
 
-		if (!d->slots[i].sym)
+		if (!s->sym)
 			continue;
-		f.code = d->slots[i].code;
-		f.pos = d->slots[i].pos;
-		f.check = d->slots[i].check;
-		for (j = slot_index(&f, cap); slots[j].sym;
+		for (j = slot_index(s->code, s->pos, s->gen, cap); slots[j].sym;
 		     j = (j + 1) & (cap - 1))
 			;
-		slots[j] = d->slots[i];
+		slots[j] = *s;
 	}
 	free(d->slots);
 	d->slots = slots;
@@ -358,25 +392,26 @@ const struct py_sym *py_decode(struct py_decoder *d,
 			       const struct lt_py_frame *f)
 {
 	static struct py_sym unknown = { "[unknown python]", "", -1 };
+	struct code_info *ci = code_info(d, f->code);
+	struct sym_slot *s;
 	size_t j;
 
-	if (2 * (d->used_slots + 1) > d->cap_slots && grow_slots(d))
+	if (!ci || (2 * (d->used_slots + 1) > d->cap_slots && grow_slots(d)))
 		return &unknown;
-	for (j = slot_index(f, d->cap_slots); d->slots[j].sym;
-	     j = (j + 1) & (d->cap_slots - 1)) {
-		const struct sym_slot *s = &d->slots[j];
-
-		if (s->code == f->code && s->pos == f->pos &&
-		    s->check == f->check)
+	for (j = slot_index(f->code, f->pos, ci->gen, d->cap_slots);
+	     d->slots[j].sym; j = (j + 1) & (d->cap_slots - 1)) {
+		s = &d->slots[j];
+		if (s->code == f->code && s->pos == f->pos && s->gen == ci->gen)
 			return s->sym;
 	}
-	d->slots[j].sym = malloc(sizeof(struct py_sym));
-	if (!d->slots[j].sym)
+	s = &d->slots[j];
+	s->sym = malloc(sizeof(struct py_sym));
+	if (!s->sym)
 		return &unknown;
-	d->slots[j].code = f->code;
-	d->slots[j].pos = f->pos;
-	d->slots[j].check = f->check;
+	s->code = f->code;
+	s->pos = f->pos;
+	s->gen = ci->gen;
 	d->used_slots++;
-	fill_sym(d, f, d->slots[j].sym);
-	return d->slots[j].sym;
+	fill_sym(d, ci, f->pos, s->sym);
+	return s->sym;
 }

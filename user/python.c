@@ -40,11 +40,6 @@ const struct py_layout *py_layout_for(int minor)
 	return NULL;
 }
 
-uint32_t py_code_check(uint32_t argcount, uint32_t flags, uint32_t firstlineno)
-{
-	return lt_py_code_check(argcount, flags, firstlineno);
-}
-
 bool py_routes_objects(pid_t pid, const struct py_interp *interp)
 {
 	char path[4200];
@@ -70,9 +65,6 @@ void py_fill_config(const struct py_interp *interp, struct lt_py_config *c)
 	c->frame_size = l->frame_size;
 	c->pos_is_pointer = l->pos_is_pointer;
 	c->pos_is_int = !l->pos_is_pointer;
-	c->code_argcount = l->code_argcount;
-	c->code_flags = l->code_flags;
-	c->code_firstlineno = l->code_firstlineno;
 }
 
 static bool python_name(const char *path)

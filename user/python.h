@@ -53,9 +53,6 @@ bool py_routes_objects(pid_t pid, const struct py_interp *interp);
 /* The BPF side's view of an interpreter. */
 void py_fill_config(const struct py_interp *interp, struct lt_py_config *c);
 
-/* The checksum the kernel records for a code object's stable fields. */
-uint32_t py_code_check(uint32_t argcount, uint32_t flags, uint32_t firstlineno);
-
 /* Python frames named for reports, per process. */
 struct py_sym {
 	char name[400]; /* module.qualname */
@@ -70,10 +67,17 @@ void py_decoder_free(struct py_decoder *d);
 
 /*
  * Name a recorded frame. Code objects are read from the process once per
- * (address, checksum); garbage gives a "[unknown python]" name, never a
- * crash. The result stays valid until the decoder is freed.
+ * address; garbage gives a "[unknown python]" name, never a crash. The
+ * result stays valid until the decoder is freed.
  */
 const struct py_sym *py_decode(struct py_decoder *d,
 			       const struct lt_py_frame *f);
+
+/*
+ * A stack was just seen for the first time: check that the code object at
+ * code is still the one read before (a freed one's address can be reused),
+ * and read it again if not. Later frames at that address get the new names.
+ */
+void py_decoder_recheck(struct py_decoder *d, uint64_t code);
 
 #endif

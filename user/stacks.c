@@ -134,12 +134,16 @@ void stack_name_python(struct stack_store *s, struct traced_proc *p,
 {
 	struct frame frames[LT_MAX_PY_FRAMES];
 	const struct lt_stack *st;
+	size_t i;
 
 	if (!p || !p->py || stack_id <= LT_STACK_ALLOCATOR)
 		return;
 	st = lookup(s, stack_id);
-	if (st)
-		python_frames(p, st, frames, LT_MAX_PY_FRAMES);
+	if (!st)
+		return;
+	for (i = 0; i < st->py_len && i < LT_MAX_PY_FRAMES; i++)
+		py_decoder_recheck(p->py, st->py[i].code);
+	python_frames(p, st, frames, LT_MAX_PY_FRAMES);
 }
 
 size_t stack_frames(struct stack_store *s, struct traced_proc *p,

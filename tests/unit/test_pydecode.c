@@ -125,13 +125,74 @@ static void test_decode_garbage(void **state)
 							       sizeof(junk)));
 			f.code = (uint64_t)(uintptr_t)words;
 			f.pos = rand_r(&seed);
-			f.check = rand_r(&seed);
 			sym = py_decode(d, &f);
 			assert_non_null(sym);
 			assert_true(strlen(sym->name) < sizeof(sym->name));
 		}
 		py_decoder_free(d);
 	}
+}
+
+/* A compact ASCII str object, as CPython lays it out, in our own memory. */
+static void fake_str(uint8_t *obj, const struct py_layout *l, const char *text)
+{
+	uint32_t state =
+		(1 << 2) | (1 << 5) | (1 << 6); /* kind 1, compact, ascii */
+	uint64_t len = strlen(text);
+
+	memcpy(obj + 16, &len, sizeof(len));
+	memcpy(obj + 32, &state, sizeof(state));
+	memcpy(obj + l->ascii_header, text, len);
+}
+
+static void put_ptr(uint8_t *obj, uint32_t off, const void *p)
+{
+	uint64_t v = (uint64_t)(uintptr_t)p;
+
+	memcpy(obj + off, &v, sizeof(v));
+}
+
+/*
+ * A code object freed and another allocated at its address: the name read
+ * first stays until a new stack makes the decoder look again; names handed
+ * out before stay valid.
+ */
+static void test_reused_code_address(void **state)
+{
+	static uint8_t code[512], file[128], name1[128], name2[128], table[64];
+	struct py_interp interp = { .major = 3, .minor = 11 };
+	const struct py_sym *first, *again, *renamed;
+	struct lt_py_frame f = { .code = (uint64_t)(uintptr_t)code };
+	const struct py_layout *l = py_layout_for(11);
+	struct py_decoder *d;
+	uint32_t line = 10;
+
+	interp.layout = l;
+	fake_str(file, l, "/srv/app.py");
+	fake_str(name1, l, "first");
+	fake_str(name2, l, "second");
+	put_ptr(code, l->code_filename, file);
+	put_ptr(code, l->code_qualname, name1);
+	put_ptr(code, l->code_linetable, table); /* empty bytes object */
+	memcpy(code + l->code_firstlineno, &line, sizeof(line));
+	d = py_decoder_new(getpid(), &interp);
+	assert_non_null(d);
+
+	first = py_decode(d, &f);
+	assert_string_equal(first->name, "app.first");
+	py_decoder_recheck(d, f.code); /* unchanged: same name */
+	assert_ptr_equal(py_decode(d, &f), first);
+
+	put_ptr(code, l->code_qualname, name2);
+	line = 20;
+	memcpy(code + l->code_firstlineno, &line, sizeof(line));
+	again = py_decode(d, &f);
+	assert_ptr_equal(again, first); /* cached until rechecked */
+	py_decoder_recheck(d, f.code);
+	renamed = py_decode(d, &f);
+	assert_string_equal(renamed->name, "app.second");
+	assert_string_equal(first->name, "app.first");
+	py_decoder_free(d);
 }
 
 static void test_unsupported_versions(void **state)
@@ -150,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_locations),
 		cmocka_unit_test(test_line_tables_random),
 		cmocka_unit_test(test_decode_garbage),
+		cmocka_unit_test(test_reused_code_address),
 		cmocka_unit_test(test_unsupported_versions),
 	};
 
