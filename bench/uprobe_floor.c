@@ -10,12 +10,13 @@
  *	it, and whether that is what the table in user/placement.c says for
  *	the running kernel. Exits 1 if it is not.
  *
- *   uprobe_floor run [--entry] CMD [ARGS...]
+ *   uprobe_floor run [--entry] [--no-returns] CMD [ARGS...]
  *	Run CMD with count-only probes where leaktrace puts its own in libc:
  *	entry probes on the allocator functions, return probes on those that
  *	allocate, at the places user/placement.c chooses (--entry: at the
- *	functions' entries). CMD's output is left alone; the hit counts go
- *	to stderr.
+ *	functions' entries; --no-returns: entry probes only, the traps
+ *	sampled mode cannot avoid with uprobe sessions). CMD's output is left
+ *	alone; the hit counts go to stderr.
  *
  *   uprobe_floor count PID...
  *	The same probes, placed, on running processes (sharing our libc)
@@ -394,6 +395,7 @@ struct run_state {
 	struct floor_bpf *skel;
 	struct bpf_link *links[2 * N_ALLOC * MAX_COUNT_PIDS];
 	int n_links;
+	bool no_returns;
 };
 
 static int attach_libc(struct run_state *s, const char *libc, pid_t pid,
@@ -406,7 +408,7 @@ static int attach_libc(struct run_state *s, const char *libc, pid_t pid,
 
 		if (!where[i])
 			continue;
-		if (i != FREE_INDEX) {
+		if (i != FREE_INDEX && !s->no_returns) {
 			l = attach(s->skel->progs.count_return, true, pid, libc,
 				   where[i], &err);
 			if (!l)
@@ -452,9 +454,9 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static int run_traced(bool at_entry, char **argv)
+static int run_traced(bool at_entry, bool no_returns, char **argv)
 {
-	struct run_state s = { 0 };
+	struct run_state s = { .no_returns = no_returns };
 	uint64_t where[N_ALLOC];
 	char libc[PATH_MAX];
 	int err, go, status, i;
@@ -539,9 +541,10 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: uprobe_floor kinds [CALLS [ROUNDS]]\n"
-			"       uprobe_floor run [--entry] CMD [ARGS...]\n"
-			"       uprobe_floor count PID...\n");
+	fprintf(stderr,
+		"usage: uprobe_floor kinds [CALLS [ROUNDS]]\n"
+		"       uprobe_floor run [--entry] [--no-returns] CMD [ARGS...]\n"
+		"       uprobe_floor count PID...\n");
 	return 2;
 }
 
@@ -557,11 +560,20 @@ int main(int argc, char **argv)
 		return run_kinds(calls, rounds);
 	}
 	if (argc >= 3 && !strcmp(argv[1], "run")) {
-		bool at_entry = !strcmp(argv[2], "--entry");
+		bool at_entry = false, no_returns = false;
+		int i = 2;
 
-		if (argc < 3 + at_entry)
+		for (; i < argc && argv[i][0] == '-'; i++) {
+			if (!strcmp(argv[i], "--entry"))
+				at_entry = true;
+			else if (!strcmp(argv[i], "--no-returns"))
+				no_returns = true;
+			else
+				return usage();
+		}
+		if (i == argc)
 			return usage();
-		return run_traced(at_entry, argv + 2 + at_entry);
+		return run_traced(at_entry, no_returns, argv + i);
 	}
 	if (argc >= 3 && argc - 2 <= MAX_COUNT_PIDS &&
 	    !strcmp(argv[1], "count"))
