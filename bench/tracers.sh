@@ -86,6 +86,20 @@ wait_attached() {
 	done
 }
 
+# wait_tracing PID LOG LINES: until leaktrace PID writes its "tracing"
+# line to LOG after its first LINES lines. Its probes are uprobe session
+# links on 6.13+, which bpftool perf does not list.
+wait_tracing() {
+	wt_try=0
+	until tail -n +$(($3 + 1)) "$2" | grep -q "^leaktrace: tracing"; do
+		kill -0 "$1" 2>/dev/null ||
+			die "leaktrace exited before attaching; see $2"
+		[ $wt_try -lt 600 ] || die "leaktrace did not attach within 3 minutes"
+		sleep 0.3
+		wt_try=$((wt_try + 1))
+	done
+}
+
 # tracer_start TRACER PID...: trace the PIDs and return once attached.
 # leaktrace takes them all (and follows their children); memleak-bpfcc and
 # bpftrace take one PID each, so one of them runs per PID. Variables are
@@ -100,8 +114,12 @@ tracer_start() {
 	lt_exact | lt_sampled)
 		set -- $(for ts_p in "$@"; do echo "-p $ts_p"; done)
 		[ "$ts_t" = lt_sampled ] && set -- --sample 512K "$@"
+		touch "$out/$ts_t.log"
+		ts_lines=$(wc -l <"$out/$ts_t.log")
 		./leaktrace "$@" 3600 >>"$out/$ts_t.log" 2>&1 &
 		tracer_pids=$!
+		wait_tracing "$tracer_pids" "$out/$ts_t.log" "$ts_lines"
+		return 0
 		;;
 	memleak | bt)
 		for ts_p in "$@"; do

@@ -64,9 +64,14 @@ struct {
 	__type(value, struct lt_alloc_info);
 } allocs SEC(".maps");
 
+/*
+ * Aggregates are never deleted while the process lives (the kernel adds
+ * through a looked-up pointer), so this bounds the (process, stack, age)
+ * triples seen over a run: room for many, paid for only when used.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 17);
+	__uint(max_entries, 1 << 19);
 	__type(key, struct lt_stat_key);
 	__type(value, struct lt_stat);
 } stats SEC(".maps");
@@ -525,23 +530,36 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 	return true;
 }
 
-static __always_inline void untrack_block(__u32 tgid, __u64 addr)
+/* The recorded block at addr, or NULL. */
+static __always_inline struct lt_alloc_info *find_block(__u32 tgid, __u64 addr)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
-	struct lt_alloc_info *found, info;
+	struct lt_alloc_info *found = bpf_map_lookup_elem(&allocs, &key);
 
-	found = bpf_map_lookup_elem(&allocs, &key);
-	if (!found) {
-		/* Sampling leaves most blocks out: missing them is normal. */
-		if (!sample_bytes)
-			count(LT_C_FREE_UNKNOWN);
-		return;
-	}
-	info = *found;
+	/* Sampling leaves most blocks out: missing them is normal. */
+	if (!found && !sample_bytes)
+		count(LT_C_FREE_UNKNOWN);
+	return found;
+}
+
+static __always_inline void retire_block(__u32 tgid, __u64 addr,
+					 const struct lt_alloc_info *found)
+{
+	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+	struct lt_alloc_info info = *found;
+
 	if (bpf_map_delete_elem(&allocs, &key))
 		return; /* a racing free got it */
 	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
 		 -(__s64)info.count_w);
+}
+
+static __always_inline void untrack_block(__u32 tgid, __u64 addr)
+{
+	struct lt_alloc_info *found = find_block(tgid, addr);
+
+	if (found)
+		retire_block(tgid, addr, found);
 }
 
 /*
@@ -865,13 +883,21 @@ int BPF_KPROBE(pvalloc_entry, __u64 size)
 	return 0;
 }
 
+/*
+ * The block is looked up first: a free of a block not recorded (most of
+ * them when sampling) costs that one lookup.
+ */
 static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct lt_alloc_info *found;
 	struct thread_state *ts;
 	__u32 tid = (__u32)id;
 
 	if (!ptr || !probe_hits_target(id >> 32))
+		return;
+	found = find_block(id >> 32, ptr);
+	if (!found)
 		return;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts) {
@@ -880,7 +906,7 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 		if (ts->depth)
 			return;
 	}
-	untrack_block(id >> 32, ptr);
+	retire_block(id >> 32, ptr, found);
 }
 
 SEC("uprobe")
