@@ -50,7 +50,11 @@ tracers_setup
 [ -x "$floor" ] || die "$floor not built (make $floor)"
 
 # run_gated TRACER CMD...: CMD waits at the gate while the tracer attaches
-# to it; prints what CMD prints (its time per unit of work).
+# to it; prints what CMD prints (its time per unit of work). The gate is
+# the file $out/go appearing, or with gate_fifo=1 a line written to the
+# FIFO $out/gate (a shell waiting there forks nothing, where a polling
+# loop would fork a sleep every 10 ms that leaktrace, following children,
+# would trace in turn).
 run_gated() {
 	rg_t=$1
 	shift
@@ -59,6 +63,7 @@ run_gated() {
 	work_pids=$!
 	tracer_start "$rg_t" "$work_pids"
 	: >"$out/go"
+	[ "${gate_fifo:-0}" = 1 ] && echo go >"$out/gate"
 	wait "$work_pids" || die "workload failed under $rg_t: $*"
 	work_pids=
 	tracer_stop
@@ -113,15 +118,19 @@ rounds_of() {
 bench_c() {
 	threads=$1
 	cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
+	rm -f "$out/gate"
+	mkfifo "$out/gate"
+	gate_fifo=1
 	for leak in 0 1; do
 		# exec keeps the PID the tracer attached to
 		rounds_of "c$threads.$leak" sh -c \
-			'while [ ! -e "$0" ]; do sleep 0.01; done; exec "$@"' \
-			"$out/go" "$out/malloc_loop" "$pairs" "$threads" "$leak"
+			'read go <"$0"; exec "$@"' \
+			"$out/gate" "$out/malloc_loop" "$pairs" "$threads" "$leak"
 		header "malloc/free loop, $threads thread(s), $leak % leaked, $pairs pairs, median of $rounds" ns/pair
 		# a malloc, and a free unless leaked
 		rows "c$threads.$leak" time "$(awk -v l="$leak" 'BEGIN { print 2 - l / 100 }')"
 	done
+	gate_fifo=0
 }
 
 bench_python() {
