@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,51 @@ static void release_link(struct tracer_link *l)
 		bpf_link__destroy(l->link);
 	else
 		close(l->fd);
+}
+
+/*
+ * Removing a probe waits for an RCU grace period (tens of ms). Removals in
+ * parallel share grace periods, so many links go in about the time of one.
+ */
+#define RELEASE_THREADS 32
+
+struct release_slice {
+	struct tracer_link *links;
+	size_t n;
+};
+
+static void *release_slice(void *arg)
+{
+	struct release_slice *r = arg;
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		release_link(&r->links[i]);
+	return NULL;
+}
+
+static void release_links(struct tracer_link *links, size_t n)
+{
+	struct release_slice slices[RELEASE_THREADS];
+	pthread_t threads[RELEASE_THREADS];
+	bool started[RELEASE_THREADS] = { false };
+	size_t nt = n < RELEASE_THREADS ? n : RELEASE_THREADS, i, done = 0;
+
+	for (i = 0; i < nt; i++) {
+		size_t share = (n - done) / (nt - i);
+
+		slices[i].links = links + done;
+		slices[i].n = share;
+		done += share;
+		started[i] =
+			nt > 1 && !pthread_create(&threads[i], NULL,
+						  release_slice, &slices[i]);
+		if (!started[i])
+			release_slice(&slices[i]);
+	}
+	for (i = 0; i < nt; i++)
+		if (started[i])
+			pthread_join(threads[i], NULL);
 }
 
 /* Keep a libbpf link, or (link NULL) a link fd. */
@@ -761,21 +807,39 @@ int tracer_follow(struct tracer *t, pid_t pid)
 	return err ? err : probe_process_allocator(t, pid, pid, true);
 }
 
-void tracer_drop_pid(struct tracer *t, pid_t pid)
+/* Move the links of pids to the end of t->links; returns how many. */
+static size_t gather_links(struct tracer *t, const pid_t *pids, size_t n)
 {
-	size_t i, kept = 0;
+	size_t i, kept = 0, doomed = 0;
+	struct tracer_link l;
 
 	for (i = 0; i < t->n_links; i++) {
-		if (t->links[i].pid == pid)
-			release_link(&t->links[i]);
-		else
-			t->links[kept++] = t->links[i];
+		l = t->links[i];
+		if (l.pid > 0 && pid_listed(pids, n, l.pid)) {
+			doomed++;
+			continue;
+		}
+		t->links[i] = t->links[kept];
+		t->links[kept++] = l;
 	}
-	t->n_links = kept;
-	for (i = 0, kept = 0; i < t->n_libs; i++)
-		if (t->libs[i].pid != pid)
+	return doomed;
+}
+
+void tracer_release_probes(struct tracer *t, const pid_t *pids, size_t n)
+{
+	size_t doomed = gather_links(t, pids, n), i, kept = 0;
+
+	t->n_links -= doomed;
+	release_links(t->links + t->n_links, doomed);
+	for (i = 0; i < t->n_libs; i++)
+		if (!pid_listed(pids, n, t->libs[i].pid))
 			t->libs[kept++] = t->libs[i];
 	t->n_libs = kept;
+}
+
+void tracer_drop_pid(struct tracer *t, pid_t pid)
+{
+	tracer_release_probes(t, &pid, 1);
 	tracer_forget_processes(t, &pid, 1);
 	bpf_map__delete_elem(t->skel->maps.py_procs, &pid, sizeof(pid), 0);
 }
@@ -990,10 +1054,7 @@ int tracer_release_child(struct tracer *t)
 
 void tracer_destroy(struct tracer *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->n_links; i++)
-		release_link(&t->links[i]);
+	release_links(t->links, t->n_links);
 	free(t->links);
 	t->links = NULL;
 	t->n_links = t->cap_links = 0;

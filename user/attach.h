@@ -67,6 +67,9 @@ int tracer_add_child(struct tracer *t, pid_t child);
 /* Trace a running child of a traced process (found at attach). */
 int tracer_follow(struct tracer *t, pid_t pid);
 
+/* Processes are gone: remove their probes (all at once, in parallel). */
+void tracer_release_probes(struct tracer *t, const pid_t *pids, size_t n);
+
 /* A process is gone: drop its probes and what the kernel keeps for it. */
 void tracer_drop_pid(struct tracer *t, pid_t pid);
 

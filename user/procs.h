@@ -21,6 +21,7 @@ struct traced_proc {
 	int64_t rss;	       /* at the last report */
 	int64_t prev_total;    /* outstanding bytes at the last report */
 	bool exited;
+	bool probes_released;  /* exited: its uprobes are gone already */
 	bool modules_stale;    /* new code was mapped since the last look */
 	struct py_decoder *py; /* the process runs CPython */
 	bool py_unsupported;   /* said so once */

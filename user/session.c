@@ -551,6 +551,28 @@ static void teardown(struct session *s)
 	mtrack_free(s->mt);
 }
 
+/*
+ * Let go of the probes of processes that exited as soon as they exit, all
+ * together: children of a service come and go, and holding their probes
+ * until the next report would pile them up.
+ */
+static void release_exited_probes(struct session *s)
+{
+	pid_t pids[64];
+	size_t i, n = 0;
+
+	for (i = 0; i < s->procs.n && n < 64; i++) {
+		struct traced_proc *p = &s->procs.procs[i];
+
+		if (!p->exited || p->probes_released)
+			continue;
+		p->probes_released = true;
+		pids[n++] = p->pid;
+	}
+	if (n)
+		tracer_release_probes(&s->tracer, pids, n);
+}
+
 static int poll_timeout_ms(const struct session *s, uint64_t now)
 {
 	uint64_t due = s->last_report_ns + s->opts->interval_ns;
@@ -573,6 +595,7 @@ static int run_loop(struct session *s)
 		}
 		procs_refresh_modules(&s->procs);
 		sync_python(s);
+		release_exited_probes(s);
 		if (all_targets_gone(s))
 			break;
 		if (now_ns() - s->last_report_ns < s->opts->interval_ns)

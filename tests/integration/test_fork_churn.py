@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Children of a traced process get probes of their own; when a child
+exits its probes go at once, not at the next report. fork_churn forks 200
+children that live 50 ms each, then leaks a known block in the parent."""
+
+import time
+
+from ltharness import LTTestCase, bpf_state, find_process
+
+RELEASE_TIMEOUT = 20
+
+
+def our_probes(before):
+    """Uprobe links and perf-event uprobes of programs loaded since
+    before (the tracepoints' links are there from the start)."""
+    now = bpf_state()
+    links = [l for i, l in now["links"].items()
+             if i not in before["links"] and
+             l.get("type") != "raw_tracepoint" and
+             l.get("prog_id") not in before["progs"]]
+    perf = [p for p in now["perf"] if p.get("prog_id") not in
+            before["progs"] and p.get("fd_type", "").startswith("uprobe")]
+    return len(links) + len(perf)
+
+
+class ForkChurnTest(LTTestCase):
+
+    def check(self, lt_args):
+        t = self.start_target("fork_churn", 200, 5000)
+        before = bpf_state()
+        lt = self.start_tracer(["--json", "-T", "1000"] + lt_args +
+                               ["-p", t.ready_pid, "1000"])
+        parent_only = our_probes(before)
+        self.assertGreater(parent_only, 0, "no probes seen\n" +
+                           lt.describe())
+        t.go()
+        expect = t.wait_expect()
+        # Every child has been reaped: only the parent's probes may stay.
+        deadline = time.monotonic() + RELEASE_TIMEOUT
+        held = our_probes(before)
+        while held > parent_only and time.monotonic() < deadline:
+            time.sleep(0.2)
+            held = our_probes(before)
+        self.assertEqual(held, parent_only,
+                         "probes of exited children still held\n" +
+                         lt.describe())
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        final = lt.final_report()
+        proc = find_process(final, t.ready_pid)
+        self.assert_expect(expect, proc, final, lt)
+        self.assert_no_bad_losses(final)
+
+    def test_children_probes_go_when_they_exit(self):
+        """200 short-lived children: their probes go as they exit"""
+        self.check([])
+
+    def test_children_probes_go_classic(self):
+        """the same with --no-sessions"""
+        self.check(["--no-sessions"])
