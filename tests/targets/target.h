@@ -3,7 +3,7 @@
  * Common protocol of the test targets: programs whose outstanding
  * allocations are known exactly, so a tracer's report can be checked.
  *
- *   target [--now] [--exit] [positional arguments...]
+ *   target [--now] [--exit] [--linger] [positional arguments...]
  *
  * Without --now the target prints "ready <pid>" and blocks until SIGUSR1
  * (the go signal). It then runs its workload and prints one line of JSON
@@ -13,8 +13,10 @@
  *                               "bytes":B,"count":C},...]}
  *
  * bytes/count are what remains outstanding with F as the direct caller of
- * the allocator. With --exit it exits 0 right after that line; otherwise it
- * blocks until SIGUSR1 or SIGTERM and exits 0.
+ * the allocator. With --exit it exits 0 right after that line (--linger:
+ * 300 ms later, so that a tracer started with the target has read the
+ * maps the loader made); otherwise it blocks until SIGUSR1 or SIGTERM and
+ * exits 0.
  *
  * With LT_SELFCHECK=1 in the environment, a target that finds its workload
  * did not do what the scenario claims prints why on stderr and exits 3
@@ -61,6 +63,7 @@ static struct {
 	const char *name;
 	bool now;
 	bool exit_after;
+	bool linger;
 	bool selfcheck;
 	int npos;
 	const char *pos[LT_MAX_POS];
@@ -121,6 +124,8 @@ static inline void lt_parse(const char *name, int argc, char **argv,
 			lt.now = true;
 		else if (!strcmp(argv[i], "--exit"))
 			lt.exit_after = true;
+		else if (!strcmp(argv[i], "--linger"))
+			lt.linger = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			lt_usage(usage);
 		else if (lt.npos < LT_MAX_POS)
@@ -249,11 +254,15 @@ static inline void lt_report(const struct lt_expect *e, int n)
 	lt_write_all(1, buf, len);
 }
 
+static inline void lt_sleep_ms(long long ms);
+
 /* With --exit, exit now; otherwise wait for SIGUSR1 or SIGTERM. */
 static inline void __attribute__((noreturn)) lt_finish(void)
 {
 	if (!lt.exit_after)
 		lt_wait_signal();
+	if (lt.linger)
+		lt_sleep_ms(300);
 	exit(0);
 }
 
