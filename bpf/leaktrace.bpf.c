@@ -531,15 +531,19 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 }
 
 /* The recorded block at addr, or NULL. */
-static __always_inline struct lt_alloc_info *find_block(__u32 tgid, __u64 addr)
+static __always_inline struct lt_alloc_info *lookup_block(__u32 tgid,
+							  __u64 addr)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
-	struct lt_alloc_info *found = bpf_map_lookup_elem(&allocs, &key);
 
-	/* Sampling leaves most blocks out: missing them is normal. */
-	if (!found && !sample_bytes)
+	return bpf_map_lookup_elem(&allocs, &key);
+}
+
+/* Sampling leaves most blocks out: missing them is normal then. */
+static __always_inline void count_unknown_free(void)
+{
+	if (!sample_bytes)
 		count(LT_C_FREE_UNKNOWN);
-	return found;
 }
 
 static __always_inline void retire_block(__u32 tgid, __u64 addr,
@@ -556,10 +560,12 @@ static __always_inline void retire_block(__u32 tgid, __u64 addr,
 
 static __always_inline void untrack_block(__u32 tgid, __u64 addr)
 {
-	struct lt_alloc_info *found = find_block(tgid, addr);
+	struct lt_alloc_info *found = lookup_block(tgid, addr);
 
 	if (found)
 		retire_block(tgid, addr, found);
+	else
+		count_unknown_free();
 }
 
 /*
@@ -896,8 +902,8 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 
 	if (!ptr || !probe_hits_target(id >> 32))
 		return;
-	found = find_block(id >> 32, ptr);
-	if (!found)
+	found = lookup_block(id >> 32, ptr);
+	if (!found && sample_bytes)
 		return;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts) {
@@ -906,7 +912,10 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 		if (ts->depth)
 			return;
 	}
-	retire_block(id >> 32, ptr, found);
+	if (found)
+		retire_block(id >> 32, ptr, found);
+	else
+		count_unknown_free();
 }
 
 SEC("uprobe")
