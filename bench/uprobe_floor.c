@@ -454,6 +454,24 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* libc's path, where to probe in it, and the count-only program loaded. */
+static int prepare_run(struct run_state *s, bool at_entry, char *libc,
+		       uint64_t *where)
+{
+	int err = find_libc(libc, PATH_MAX);
+
+	if (!err)
+		err = probe_offsets(libc, at_entry, where);
+	if (err) {
+		fprintf(stderr,
+			"uprobe_floor: cannot find libc's allocator: %s\n",
+			strerror(-err));
+		return -1;
+	}
+	s->skel = load();
+	return s->skel ? 0 : -1;
+}
+
 static int run_traced(bool at_entry, bool no_returns, char **argv)
 {
 	struct run_state s = { .no_returns = no_returns };
@@ -462,17 +480,7 @@ static int run_traced(bool at_entry, bool no_returns, char **argv)
 	int err, go, status, i;
 	pid_t pid;
 
-	err = find_libc(libc, sizeof(libc));
-	if (!err)
-		err = probe_offsets(libc, at_entry, where);
-	if (err) {
-		fprintf(stderr,
-			"uprobe_floor: cannot find libc's allocator: %s\n",
-			strerror(-err));
-		return 1;
-	}
-	s.skel = load();
-	if (!s.skel)
+	if (prepare_run(&s, at_entry, libc, where))
 		return 1;
 	pid = spawn_waiting(argv, &go);
 	if (pid < 0)
@@ -500,24 +508,14 @@ static int count_pids(int npids, char **pids)
 	uint64_t where[N_ALLOC];
 	char libc[PATH_MAX];
 	sigset_t set;
-	int err, sig, i;
+	int err = 0, sig, i;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	/* Blocked before attaching, so an early signal still ends us cleanly. */
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	err = find_libc(libc, sizeof(libc));
-	if (!err)
-		err = probe_offsets(libc, false, where);
-	if (err) {
-		fprintf(stderr,
-			"uprobe_floor: cannot find libc's allocator: %s\n",
-			strerror(-err));
-		return 1;
-	}
-	s.skel = load();
-	if (!s.skel)
+	if (prepare_run(&s, false, libc, where))
 		return 1;
 	for (i = 0; i < npids && !err; i++)
 		err = attach_libc(&s, libc, atoi(pids[i]), where);

@@ -685,15 +685,12 @@ static __always_inline void drop_stale_calls(struct thread_state *ts,
  * a realloc of a recorded block. Mapping syscalls it makes must still be
  * seen as the allocator's: remember where it returns to.
  */
-static __always_inline bool trap_unsampled(struct thread_state *ts,
+static __always_inline bool trap_unsampled(struct thread_state *ts, __u32 tgid,
 					   enum lt_func func, __u64 arg,
 					   __u64 ret_slot)
 {
-	struct lt_alloc_key key = { .tgid = bpf_get_current_pid_tgid() >> 32,
-				    .addr = arg };
-
 	if ((func == LT_F_REALLOC || func == LT_F_REALLOCARRAY) && arg &&
-	    bpf_map_lookup_elem(&allocs, &key))
+	    lookup_block(tgid, arg))
 		return true;
 	ts->untrapped_slot = ret_slot;
 	if (bpf_probe_read_user(&ts->untrapped_ret, sizeof(ts->untrapped_ret),
@@ -731,7 +728,7 @@ static __always_inline bool enter_call(struct pt_regs *regs, enum lt_func func,
 		if (track == TRACK_NESTED)
 			return false;
 		if (track == TRACK_UNSAMPLED &&
-		    !trap_unsampled(ts, func, arg, ret_slot))
+		    !trap_unsampled(ts, id >> 32, func, arg, ret_slot))
 			return false;
 	}
 	if (d >= LT_MAX_NEST) {

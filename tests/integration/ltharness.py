@@ -375,7 +375,7 @@ def our_prog_names():
     return {n[:15] for n in names}
 
 
-def _bpftool(*args):
+def bpftool_json(*args):
     r = subprocess.run(["bpftool", "--json"] + list(args),
                        capture_output=True, text=True, timeout=30)
     if r.returncode:
@@ -395,11 +395,11 @@ def _comm(pid):
 def bpf_state():
     """Our programs, links to them and perf attachments, by id."""
     names = our_prog_names()
-    progs = {p["id"]: p.get("name", "") for p in _bpftool("prog", "show")
+    progs = {p["id"]: p.get("name", "") for p in bpftool_json("prog", "show")
              if p.get("name", "") in names}
-    links = {l["id"]: l for l in _bpftool("link", "show")
+    links = {l["id"]: l for l in bpftool_json("link", "show")
              if l.get("prog_id") in progs}
-    perf = [p for p in _bpftool("perf", "show")
+    perf = [p for p in bpftool_json("perf", "show")
             if p.get("prog_id") in progs]
     return {"progs": progs, "links": links, "perf": perf}
 
@@ -478,15 +478,15 @@ class LTTestCase(unittest.TestCase):
         return lt
 
     # -- the common flow -----------------------------------------------
-    def trace_target(self, name, *args, lt_args=(), interval="1000",
-                     expect_timeout=EXPECT_TIMEOUT, stop_sig=signal.SIGINT):
-        """Target waits; leaktrace -p attaches; go; expect line; stop.
+    def trace_started(self, t, lt_args=(), interval="1000",
+                      expect_timeout=EXPECT_TIMEOUT, stop_sig=signal.SIGINT,
+                      env=None):
+        """A waiting target: leaktrace -p attaches; go; expect line; stop.
 
-        Returns (target, tracer, expect, final report, process report).
+        Returns (tracer, expect, final report, process report).
         """
-        t = self.start_target(name, *args)
         lt = self.start_tracer(["--json", "-T", "1000"] + list(lt_args) +
-                               ["-p", t.ready_pid, interval])
+                               ["-p", t.ready_pid, interval], env=env)
         t.go()
         expect = t.wait_expect(expect_timeout)
         rc = lt.stop(stop_sig)
@@ -494,7 +494,17 @@ class LTTestCase(unittest.TestCase):
             signal.Signals(stop_sig).name, lt.describe()))
         final = lt.final_report()
         proc = find_process(final, t.ready_pid)
-        return t, lt, expect, final, proc
+        return lt, expect, final, proc
+
+    def trace_target(self, name, *args, lt_args=(), interval="1000",
+                     expect_timeout=EXPECT_TIMEOUT, stop_sig=signal.SIGINT):
+        """trace_started on a new target NAME ARGS.
+
+        Returns (target, tracer, expect, final report, process report).
+        """
+        t = self.start_target(name, *args)
+        return (t,) + self.trace_started(t, lt_args, interval,
+                                         expect_timeout, stop_sig)
 
     def assert_expect(self, expect, proc, report, tracer=None, absent=()):
         problems = compare_expect(expect, proc, absent)

@@ -19,11 +19,7 @@ class PlacementTest(LTTestCase):
 
     def probe_lines(self, lt_args):
         t = self.start_target("leak_basic")
-        lt = self.start_tracer(["--json", "-v"] + lt_args +
-                               ["-p", t.ready_pid, "1000"])
-        t.go()
-        t.wait_expect()
-        self.assertEqual(lt.stop(), 0, lt.describe())
+        lt = self.trace_started(t, ["-v"] + lt_args)[0]
         probes = {}
         for line in lt.lines("stderr"):
             m = PROBE_LINE.match(line)

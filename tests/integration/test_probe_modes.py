@@ -5,12 +5,10 @@ returns without a trap; --no-sessions (the only way on older kernels) puts a
 uprobe and a uretprobe on each function. Both are exact, and how many times
 the programs ran shows which returns were trapped."""
 
-import json
 import platform
 import re
-import subprocess
 
-from ltharness import LTTestCase, bpf_state
+from ltharness import LTTestCase, bpf_state, bpftool_json
 
 STATS = "/proc/sys/kernel/bpf_stats_enabled"
 PAIRS = 200000
@@ -26,11 +24,7 @@ class ProbeModesTest(LTTestCase):
 
     def mode_line(self, lt_args):
         t = self.start_target("leak_basic")
-        lt = self.start_tracer(["--json", "-v"] + lt_args +
-                               ["-p", t.ready_pid, "1000"])
-        t.go()
-        t.wait_expect()
-        self.assertEqual(lt.stop(), 0, lt.describe())
+        lt = self.trace_started(t, ["-v"] + lt_args)[0]
         lines = [l for l in lt.lines("stderr")
                  if l.startswith("leaktrace: allocator probes: ")]
         self.assertEqual(len(lines), 1, lt.describe())
@@ -77,9 +71,7 @@ class ProbeModesTest(LTTestCase):
         return runs
 
     def programs(self, before):
-        out = subprocess.run(["bpftool", "--json", "prog", "show"],
-                             capture_output=True, text=True, check=True)
-        return [p for p in json.loads(out.stdout)
+        return [p for p in bpftool_json("prog", "show")
                 if p["id"] not in before["progs"] and "run_cnt" in p]
 
     def test_sampled_out_calls_skip_the_return_trap(self):

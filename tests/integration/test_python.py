@@ -79,12 +79,7 @@ class PythonFramesTest(LTTestCase):
 
     def run_python(self, exe):
         t = self.start_target("pyleak", argv=[exe, SCRIPT])
-        lt = self.start_tracer(["--json", "-T", "1000", "-p", t.ready_pid,
-                                "1000"])
-        t.go()
-        expect = t.wait_expect(60)
-        self.assertEqual(lt.stop(), 0, lt.describe())
-        proc = find_process(lt.final_report(), t.ready_pid)
+        lt, expect, final, proc = self.trace_started(t, expect_timeout=60)
         self.assertIsNotNone(proc, lt.describe())
         for e in expect["expect"]:
             with self.subTest(func=e["func"], line=e["line"]):

@@ -372,13 +372,7 @@ class ProcessViewTest(SymTestCase):
         # Another program at the same path, as a package upgrade does.
         copy(target_path("sym/sym_inline"), app + ".new")
         os.rename(app + ".new", app)
-        lt = self.start_tracer(["--json", "-T", "1000", "-p", t.ready_pid,
-                                "1000"])
-        t.go()
-        expect = t.wait_expect()
-        self.assertEqual(lt.stop(), 0, lt.describe())
-        final = lt.final_report()
-        proc = find_process(final, t.ready_pid)
+        lt, expect, final, proc = self.trace_started(t)
         self.assert_expect(expect, proc, final, lt)
         self.assert_leak_frames(proc, "app", lt)
 
@@ -392,12 +386,7 @@ class ProcessViewTest(SymTestCase):
                               argv=[os.path.join(d, "user")])
         copy(target_path("libtoyalloc.so"), lib + ".new")
         os.rename(lib + ".new", lib)
-        lt = self.start_tracer(["--json", "-T", "1000", "-p", t.ready_pid,
-                                "1000"])
-        t.go()
-        expect = t.wait_expect()
-        self.assertEqual(lt.stop(), 0, lt.describe())
-        proc = find_process(lt.final_report(), t.ready_pid)
+        lt, expect, final, proc = self.trace_started(t)
         frames = self.leak_frames(proc, "symlib_leak", lt)
         self.assert_frame(frames[0], "symlib_leak", "sym_lib.c",
                           marker_line("sym_lib.c", "SYM-LIB-LEAK"),
