@@ -5,6 +5,10 @@ BINDIR := $(PREFIX)/bin
 MANDIR := $(PREFIX)/share/man/man8
 
 ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+SUPPORTED_ARCHS := x86
+ifeq ($(filter $(ARCH),$(SUPPORTED_ARCHS)),)
+$(error ARCH=$(ARCH) is not supported: leaktrace builds for $(SUPPORTED_ARCHS) (another needs its vmlinux/ARCH/vmlinux.h and arch headers))
+endif
 CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
@@ -13,10 +17,14 @@ VERSION := 0.1.0
 OUT := build
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
+# CFLAGS replaces the optimisation and debug flags; EXTRA_CFLAGS adds to
+# the flags the build needs, which neither can drop.
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+EXTRA_CFLAGS ?=
+LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 	  -D_GNU_SOURCE -DLEAKTRACE_VERSION='"$(VERSION)"' \
-	  -I$(OUT) -Ibpf -Iuser
+	  -I$(OUT) -Ibpf -Iuser -MMD -MP
+ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
 
@@ -36,10 +44,13 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libdebuginfod1 debuginfod \
 	golang-go chromium chromium-driver python3-jsonschema
 
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUT)/%.o,$(USER_SRCS))
+# user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
+USER_DIRS := cli core kernel sym python report export lib
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c))
+USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.h))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 # Everything but main.c is linked into the unit tests as well.
-LIB_OBJS := $(filter-out $(OUT)/main.o,$(USER_OBJS))
+LIB_OBJS := $(filter-out $(OUT)/user/cli/main.o,$(USER_OBJS))
 
 .PHONY: all clean deps bench-deps test unit-test integration-test install uninstall \
 	lint bench demo vmlinux help targets
@@ -61,14 +72,21 @@ help:
 $(OUT):
 	@mkdir -p $@
 
-$(OUT)/leaktrace.bpf.o: bpf/leaktrace.bpf.c bpf/leaktrace.h $(VMLINUX) | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(OUT)/leaktrace.bpf.o: bpf/leaktrace.bpf.c $(VMLINUX) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(OUT)/leaktrace.bpf.d
 
 $(OUT)/leaktrace.skel.h: $(OUT)/leaktrace.bpf.o
 	$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
 
-$(OUT)/%.o: user/%.c $(wildcard user/*.h) bpf/leaktrace.h $(OUT)/leaktrace.skel.h | $(OUT)
-	$(CC) $(CFLAGS) -c $< -o $@
+# Header dependencies come from the compiler (-MMD); the skeleton is
+# generated, so every object waits for it on the first build.
+$(OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+-include $(USER_OBJS:.o=.d)
 
 leaktrace: $(USER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -101,11 +119,11 @@ install: leaktrace
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leaktrace $(DESTDIR)$(MANDIR)/leaktrace.8
 
-LINT_SRCS := $(wildcard user/*.c user/*.h bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*.c)
+LINT_SRCS := $(USER_SRCS) $(USER_HDRS) $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --suppress=missingIncludeSystem -I user -I bpf $(wildcard user/*.c)
+		--inline-suppr --suppress=missingIncludeSystem -I user -I bpf $(USER_SRCS)
 
 demo:
 	$(MAKE) deps

@@ -16,10 +16,9 @@ $(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
 
 # Linked dynamically even with STATIC=1: it only runs here.
 $(OUT)/bench/uprobe_floor: bench/uprobe_floor.c $(OUT)/floor.skel.h \
-			   $(OUT)/placement.o $(OUT)/elfsym.o user/placement.h \
-			   user/elfsym.h
+			   $(OUT)/user/kernel/placement.o $(OUT)/user/sym/elfsym.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(OUT)/placement.o $(OUT)/elfsym.o \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/user/kernel/placement.o $(OUT)/user/sym/elfsym.o \
 		-lbpf -lelf -lcapstone
 
 # Memory and report time with 1 M live blocks over 100 k stacks (root).

@@ -2,7 +2,7 @@
 # `make bench`: what tracing costs. Needs root.
 #  1. The uprobe floor: one count-only probe hit, by the instruction it sits
 #     on (bench/uprobe_floor kinds), checked against the kernel table of
-#     user/placement.c.
+#     user/kernel/placement.c.
 #  2. A malloc/free loop, in one session, alternating: untraced; count-only
 #     probes where leaktrace puts its own (the floor); leaktrace exact; and
 #     the same two with every probe at the function's entry
@@ -23,7 +23,7 @@ cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 "$floor" kinds ||
-	echo "bench: MISMATCH: user/placement.c's table is wrong for this kernel" >&2
+	echo "bench: MISMATCH: user/kernel/placement.c's table is wrong for this kernel" >&2
 echo
 
 # One run of the loop under a variant; prints ns per malloc/free pair.

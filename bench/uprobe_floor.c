@@ -36,8 +36,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
-#include "elfsym.h"
-#include "placement.h"
+#include "sym/elfsym.h"
+#include "kernel/placement.h"
 
 /* ---- functions starting with one instruction of each kind ----------- */
 

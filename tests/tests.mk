@@ -1,8 +1,9 @@
 # Tests: cmocka unit tests of user-space code, C targets with known ground
 # truth, and integration tests (Python unittest) tracing those targets.
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(patsubst tests/unit/%.c,tests/unit/bin/%,$(UNIT_SRCS))
+# Unit tests mirror user/'s folders; their binaries share one folder.
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS := $(addprefix tests/unit/bin/,$(basename $(notdir $(UNIT_SRCS))))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,tests/targets/bin/%,$(TARGET_SRCS))
 # Targets keep frame pointers and avoid inlining so ground truth is exact.
@@ -12,8 +13,12 @@ TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -fno-optimize-siblin
 tests/unit/bin tests/targets/bin:
 	@mkdir -p $@
 
-tests/unit/bin/%: tests/unit/%.c $(LIB_OBJS) | tests/unit/bin
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS) -lcmocka
+define unit_rule
+tests/unit/bin/$(basename $(notdir $(1))): $(1) $$(LIB_OBJS) | tests/unit/bin
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$< $$(LIB_OBJS) $$(LIBS) -lcmocka
+endef
+$(foreach src,$(UNIT_SRCS),$(eval $(call unit_rule,$(src))))
+-include $(UNIT_BINS:=.d)
 
 tests/targets/bin/%: tests/targets/%.c tests/targets/target.h | tests/targets/bin
 	$(CC) $(TARGET_CFLAGS) -o $@ $< -lm

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Why only the stack map is reclaimed, and not the aggregates: the kernel
+ * side adds to an aggregate through a pointer it looked up, so an entry
+ * deleted between that lookup and the add would lose the add, or, as
+ * freed elements are reused at once, put it in another entry. Deleting a
+ * stack is safe: its content never changes, the copy is taken before the
+ * delete, and a missing stack is simply stored again.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <bpf/bpf.h>
+#include "lib/addrmap.h"
+#include "leaktrace.h"
+#include "core/reclaim.h"
+
+/* Stacks per batch read: 256 of 1.5 KB. */
+#define BATCH 256
+
+static char in_set; /* the value of set members */
+
+static int set_add(struct addrmap *set, uint64_t id)
+{
+	if (id <= LT_STACK_ALLOCATOR) /* reserved ids are never stored */
+		return 0;
+	return addrmap_put(set, id, &in_set);
+}
+
+/* Stacks that still hold heap or mapped memory, in any process or epoch. */
+static int live_ids(struct addrmap *live, const struct raw_stat *heap,
+		    size_t n_heap, const struct mstat *maps, size_t n_maps)
+{
+	size_t i;
+
+	for (i = 0; i < n_heap; i++)
+		if ((heap[i].bytes || heap[i].count) &&
+		    set_add(live, heap[i].stack_id))
+			return -ENOMEM;
+	for (i = 0; i < n_maps; i++)
+		if ((maps[i].bytes || maps[i].count) &&
+		    set_add(live, maps[i].stack_id))
+			return -ENOMEM;
+	return 0;
+}
+
+/* Pre-5.6 kernels have no batch operations: walk keys one by one. */
+static int kernel_ids_by_key(int fd, struct addrmap *set)
+{
+	uint64_t key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (set_add(set, next))
+			return -ENOMEM;
+		key = next;
+		prev = &key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Every id in the kernel's map, into a set (all keys first: deleting
+ * while walking would restart the walk). Batch reads bring the stacks
+ * along, which is still several times faster than one call per key.
+ */
+static int kernel_ids(int fd, struct addrmap *set)
+{
+	struct lt_stack *vals = malloc(BATCH * sizeof(*vals));
+	uint64_t keys[BATCH], in_batch, out_batch;
+	bool first = true;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (;;) {
+		__u32 count = BATCH, i;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
+					 &out_batch, keys, vals, &count,
+					 NULL)) {
+			err = -errno;
+			if (first && (errno == EINVAL || errno == ENOTSUP)) {
+				err = kernel_ids_by_key(fd, set);
+				break;
+			}
+		}
+		for (i = 0; i < count; i++)
+			if (set_add(set, keys[i]))
+				err = -ENOMEM;
+		if (err)
+			break;
+		in_batch = out_batch;
+		first = false;
+	}
+	free(vals);
+	return err == -ENOENT ? 0 : err;
+}
+
+/*
+ * Copies of stacks deleted from the kernel in an earlier pass (so no
+ * longer there) that nothing holds: a stack seen again is stored again by
+ * the kernel and read again. Those deleted in this pass stay one more
+ * pass, for allocations whose stack was taken just before the delete.
+ */
+static long drop_copies(struct stack_store *store, const struct addrmap *live,
+			const struct addrmap *in_kernel)
+{
+	uint64_t *ids;
+	long n = stack_store_ids(store, &ids), i, dropped = 0;
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		if (addrmap_get(live, ids[i]) || addrmap_get(in_kernel, ids[i]))
+			continue;
+		stack_store_drop(store, ids[i]);
+		dropped++;
+	}
+	free(ids);
+	return dropped;
+}
+
+/* Delete the kernel's unused stacks, each copied first. */
+static size_t delete_unused(int fd, struct stack_store *store,
+			    const struct addrmap *live,
+			    const struct addrmap *in_kernel)
+{
+	struct addrmap_slot *slot;
+	size_t pos = 0, deleted = 0;
+
+	while ((slot = addrmap_next(in_kernel, &pos))) {
+		uint64_t id = slot->key;
+
+		if (addrmap_get(live, id) || stack_store_copy(store, id))
+			continue; /* in use, or no copy: keep it there */
+		if (!bpf_map_delete_elem(fd, &id))
+			deleted++;
+	}
+	return deleted;
+}
+
+int reclaim_stacks(int stacks_fd, struct stack_store *store,
+		   const struct raw_stat *heap, size_t n_heap,
+		   const struct mstat *maps, size_t n_maps,
+		   struct reclaim_pass *out)
+{
+	struct addrmap live = { 0 }, in_kernel = { 0 };
+	long dropped;
+	int err;
+
+	*out = (struct reclaim_pass){ 0 };
+	err = live_ids(&live, heap, n_heap, maps, n_maps);
+	if (!err)
+		err = kernel_ids(stacks_fd, &in_kernel);
+	if (err)
+		goto out;
+	out->kernel = in_kernel.used;
+	/* Before deleting, so this pass's deletions keep their copies. */
+	dropped = drop_copies(store, &live, &in_kernel);
+	if (dropped < 0) {
+		err = dropped;
+		goto out;
+	}
+	out->dropped = dropped;
+	out->deleted = delete_unused(stacks_fd, store, &live, &in_kernel);
+	out->copies = stack_store_count(store);
+out:
+	addrmap_free(&live, NULL);
+	addrmap_free(&in_kernel, NULL);
+	return err;
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Profiles: the exporters' common input, and what frames look like. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "export/profile.h"
+
+struct prof_pool {
+	char **slots;
+	size_t cap, used;
+};
+
+/* ---- frames ------------------------------------------------------------ */
+
+/* Callers and wrappers of the allocator: their frames get its colour. */
+static const char *const allocator_names[] = {
+	"malloc",
+	"calloc",
+	"realloc",
+	"reallocarray",
+	"free",
+	"posix_memalign",
+	"aligned_alloc",
+	"memalign",
+	"valloc",
+	"pvalloc",
+	"mmap",
+	"mmap64",
+	"mremap",
+	"munmap",
+	"brk",
+	"sbrk",
+	"xmalloc",
+	"xcalloc",
+	"xrealloc",
+	"g_malloc",
+	"g_malloc0",
+	"g_realloc",
+	"__rust_alloc",
+	"__rust_realloc",
+	"__rust_alloc_zeroed",
+};
+
+static const char *const allocator_prefixes[] = {
+	"operator new",	    "__libc_malloc",	"__libc_calloc",
+	"__libc_realloc",   "__libc_memalign",	"__libc_valloc",
+	"__libc_pvalloc",   "__libc_free",	"PyMem_",
+	"_PyMem_",	    "PyObject_Malloc",	"PyObject_Calloc",
+	"PyObject_Realloc", "_PyObject_Malloc", "je_malloc",
+	"je_calloc",	    "je_realloc",	"je_mallocx",
+	"je_rallocx",	    "tc_malloc",	"tc_calloc",
+	"tc_realloc",	    "tc_new",
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool is_allocator_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(allocator_names); i++)
+		if (!strcmp(name, allocator_names[i]))
+			return true;
+	for (i = 0; i < ARRAY_LEN(allocator_prefixes); i++)
+		if (!strncmp(name, allocator_prefixes[i],
+			     strlen(allocator_prefixes[i])))
+			return true;
+	return false;
+}
+
+static bool ends_file_token(char c)
+{
+	return c == '\0' || c == ')' || c == ' ' || c == ',' || c == ']';
+}
+
+static bool starts_file_token(char c)
+{
+	return c == ' ' || c == '(' || c == '[' || c == '"';
+}
+
+/*
+ * Is text[colon] the ':' of "FILE:LINE"? Then copy FILE (which must look
+ * like a file: a '.' or a '/') and return LINE, else 0.
+ */
+static int file_line_at(const char *text, size_t colon, char *file, size_t len)
+{
+	size_t begin = colon, end = colon + 1, n;
+	bool dotted = false;
+	long line = 0;
+
+	while (isdigit((unsigned char)text[end]) && line < 100000000)
+		line = line * 10 + (text[end++] - '0');
+	if (end == colon + 1 || !ends_file_token(text[end]) || line <= 0)
+		return 0;
+	while (begin > 0 && !starts_file_token(text[begin - 1]))
+		begin--;
+	n = colon - begin;
+	if (!n || n >= len)
+		return 0;
+	memcpy(file, text + begin, n);
+	file[n] = '\0';
+	dotted = strchr(file, '.') || strchr(file, '/');
+	return dotted ? (int)line : 0;
+}
+
+/* The last "FILE:LINE" in text: the source position when there are several. */
+static int parse_file_line(const char *text, char *file, size_t len)
+{
+	const char *c;
+	int line = 0;
+
+	file[0] = '\0';
+	for (c = strchr(text, ':'); c; c = strchr(c + 1, ':')) {
+		char f[512];
+		int l = file_line_at(text, c - text, f, sizeof(f));
+
+		if (l && strlen(f) < len) {
+			strcpy(file, f);
+			line = l;
+		}
+	}
+	return line;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* "func (file.py:12)" and "func [inlined]": keep "func". */
+static void strip_annotations(char *name)
+{
+	char *p;
+
+	if ((p = strstr(name, " [inlined]")) ||
+	    (p = strstr(name, " (inlined)")))
+		*p = '\0';
+	p = strrchr(name, '(');
+	if (p && p > name && p[-1] == ' ' && ends_with(p, ")") &&
+	    strchr(p, ':')) {
+		char f[512];
+
+		if (parse_file_line(p, f, sizeof(f)))
+			p[-1] = '\0';
+	}
+}
+
+void frame_info_parse(struct frame_info *fi, const char *short_name,
+		      const char *text, const char *pseudo)
+{
+	memset(fi, 0, sizeof(*fi));
+	if (pseudo) {
+		snprintf(fi->name, sizeof(fi->name), "%s", pseudo);
+		fi->kind = strcmp(pseudo, "[allocator]") ? FK_PSEUDO
+							 : FK_ALLOCATOR;
+		return;
+	}
+	snprintf(fi->name, sizeof(fi->name), "%s",
+		 short_name && *short_name ? short_name : "[unknown]");
+	text = text ? text : "";
+	fi->inlined = strstr(text, "[inlined]") || strstr(text, "(inlined)");
+	fi->line = parse_file_line(text, fi->file, sizeof(fi->file));
+	if (!fi->line)
+		fi->line =
+			parse_file_line(fi->name, fi->file, sizeof(fi->file));
+	strip_annotations(fi->name);
+	if (ends_with(fi->file, ".py") || strstr(text, ".py:"))
+		fi->kind = FK_PYTHON;
+	else if (is_allocator_name(fi->name))
+		fi->kind = FK_ALLOCATOR;
+	else
+		fi->kind = FK_NATIVE;
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static int pool_grow(struct prof_pool *pool)
+{
+	size_t cap = pool->cap ? 2 * pool->cap : 256, i;
+	char **slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < pool->cap; i++) {
+		size_t j;
+
+		if (!pool->slots[i])
+			continue;
+		j = hash_str(pool->slots[i]) & (cap - 1);
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = pool->slots[i];
+	}
+	free(pool->slots);
+	pool->slots = slots;
+	pool->cap = cap;
+	return 0;
+}
+
+const char *profile_intern(struct profile *p, const char *s)
+{
+	struct prof_pool *pool;
+	size_t j;
+
+	if (!p->pool && !(p->pool = calloc(1, sizeof(*p->pool))))
+		return NULL;
+	pool = p->pool;
+	if (2 * (pool->used + 1) > pool->cap && pool_grow(pool))
+		return NULL;
+	for (j = hash_str(s) & (pool->cap - 1); pool->slots[j];
+	     j = (j + 1) & (pool->cap - 1))
+		if (!strcmp(pool->slots[j], s))
+			return pool->slots[j];
+	pool->slots[j] = strdup(s);
+	if (!pool->slots[j])
+		return NULL;
+	pool->used++;
+	return pool->slots[j];
+}
+
+/* ---- samples and modules ----------------------------------------------- */
+
+int profile_add(struct profile *p, const struct prof_frame *frames, size_t n,
+		int64_t bytes, int64_t count, int64_t base_bytes, pid_t pid,
+		const char *comm)
+{
+	struct prof_sample *s;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+
+		s = realloc(p->samples, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		p->samples = s;
+		p->cap = cap;
+	}
+	s = &p->samples[p->n];
+	memset(s, 0, sizeof(*s));
+	s->frames = calloc(n ? n : 1, sizeof(*frames));
+	if (!s->frames)
+		return -ENOMEM;
+	if (n)
+		memcpy(s->frames, frames, n * sizeof(*frames));
+	s->n_frames = n;
+	s->bytes = bytes;
+	s->count = count;
+	s->base_bytes = base_bytes;
+	s->pid = pid;
+	s->comm = comm;
+	p->n++;
+	return 0;
+}
+
+const struct prof_module *profile_module(struct profile *p,
+					 const struct prof_module *m)
+{
+	struct prof_module *nm;
+	size_t i;
+
+	for (i = 0; i < p->n_modules; i++)
+		if (p->modules[i]->pid == m->pid &&
+		    p->modules[i]->start == m->start)
+			return p->modules[i];
+	if (p->n_modules == p->cap_modules) {
+		size_t cap = p->cap_modules ? 2 * p->cap_modules : 16;
+		struct prof_module **mods =
+			realloc(p->modules, cap * sizeof(*mods));
+
+		if (!mods)
+			return NULL;
+		p->modules = mods;
+		p->cap_modules = cap;
+	}
+	nm = malloc(sizeof(*nm));
+	if (!nm)
+		return NULL;
+	*nm = *m;
+	nm->path = profile_intern(p, m->path ? m->path : "");
+	nm->build_id = profile_intern(p, m->build_id ? m->build_id : "");
+	if (!nm->path || !nm->build_id) {
+		free(nm);
+		return NULL;
+	}
+	p->modules[p->n_modules++] = nm;
+	return nm;
+}
+
+int64_t profile_total_bytes(const struct profile *p, int64_t *count)
+{
+	int64_t bytes = 0, blocks = 0;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->samples[i].bytes <= 0)
+			continue;
+		bytes += p->samples[i].bytes;
+		blocks += p->samples[i].count;
+	}
+	if (count)
+		*count = blocks;
+	return bytes;
+}
+
+void profile_free(struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->samples[i].frames);
+	free(p->samples);
+	for (i = 0; i < p->n_modules; i++)
+		free(p->modules[i]);
+	free(p->modules);
+	if (p->pool) {
+		for (i = 0; i < p->pool->cap; i++)
+			free(p->pool->slots[i]);
+		free(p->pool->slots);
+		free(p->pool);
+	}
+	memset(p, 0, sizeof(*p));
+}

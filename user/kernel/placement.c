@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Probe placement (see placement.h): capstone decodes a function's first
+ * instructions; a table by kernel release says which ones the kernel
+ * emulates; every instruction the probe would skip must have effects we
+ * know and that leave the stack pointer, the frame pointer and the argument
+ * registers alone. Then no direct jump in the file may land inside the
+ * skipped instructions, or the probe could fire twice for one call.
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "kernel/placement.h"
+
+/* ---- what the kernel emulates, by release --------------------------- */
+
+enum emu_kind {
+	EMU_NONE,
+	EMU_BRANCH,  /* jmp rel8/rel32, jcc rel8/rel32, call rel32 */
+	EMU_NOP,     /* 90 */
+	EMU_PUSH,    /* push of a 64-bit register */
+	EMU_NOP_OSP, /* 66 90 */
+	EMU_NOPL,    /* the long nops, 0f 1f /0 */
+	EMU_NR,
+};
+
+/*
+ * First release of arch/x86/kernel/uprobes.c emulating each kind:
+ *   3.15  relative jmp, jcc and call (branch_xol_ops), and 90
+ *   4.15  push of rax..rdi, and of r8..r15 with the lone 41 prefix
+ *   6.2   66 90 (before, branch_setup_xol_ops refused the 66 prefix)
+ *   6.16  every nop of the kernel's own table x86_nops[1..8]
+ * Other prefixes are never chosen: 66 on a branch is refused, CS/DS/ES/SS
+ * and lock make the probe fail, and the rest is single-stepped.
+ */
+static const unsigned int emu_since[EMU_NR] = {
+	[EMU_NONE] = ~0u,
+	[EMU_BRANCH] = PLACEMENT_KV(3, 15),
+	[EMU_NOP] = PLACEMENT_KV(3, 15),
+	[EMU_PUSH] = PLACEMENT_KV(4, 15),
+	[EMU_NOP_OSP] = PLACEMENT_KV(6, 2),
+	[EMU_NOPL] = PLACEMENT_KV(6, 16),
+};
+
+/* The multi-byte nops Intel's manual recommends, 3 to 8 bytes long. */
+static const uint8_t long_nops[6][8] = {
+	{ 0x0f, 0x1f, 0x00 },
+	{ 0x0f, 0x1f, 0x40, 0x00 },
+	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+static bool between(uint8_t b, uint8_t lo, uint8_t hi)
+{
+	return b >= lo && b <= hi;
+}
+
+static enum emu_kind emu_kind(const uint8_t *b, size_t len)
+{
+	switch (len) {
+	case 1:
+		if (b[0] == 0x90)
+			return EMU_NOP;
+		if (between(b[0], 0x50, 0x57))
+			return EMU_PUSH;
+		break;
+	case 2:
+		if (between(b[0], 0x70, 0x7f) || b[0] == 0xeb)
+			return EMU_BRANCH;
+		if (b[0] == 0x41 && between(b[1], 0x50, 0x57))
+			return EMU_PUSH;
+		if (b[0] == 0x66 && b[1] == 0x90)
+			return EMU_NOP_OSP;
+		break;
+	case 5:
+		if (b[0] == 0xe8 || b[0] == 0xe9)
+			return EMU_BRANCH;
+		break;
+	case 6:
+		if (b[0] == 0x0f && between(b[1], 0x80, 0x8f))
+			return EMU_BRANCH;
+		break;
+	}
+	if (len >= 3 && len <= 8 && !memcmp(b, long_nops[len - 3], len))
+		return EMU_NOPL;
+	return EMU_NONE;
+}
+
+bool placement_emulated(const uint8_t *insn, size_t len, unsigned int kver)
+{
+	return kver >= emu_since[emu_kind(insn, len)];
+}
+
+unsigned int placement_kernel(void)
+{
+	unsigned int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return PLACEMENT_KV(major, minor > 255 ? 255 : minor);
+}
+
+/* ---- what an instruction before the probe may do -------------------- */
+
+/* Registers the probe reads, as bits of this enum. */
+enum watched { W_RDI, W_RSI, W_RDX, W_RSP, W_RBP, W_NONE };
+
+static const char *const watched_names[W_NONE] = { "rdi", "rsi", "rdx", "rsp",
+						   "rbp" };
+
+static enum watched watched_reg(unsigned int reg)
+{
+	switch (reg) {
+	case X86_REG_RDI:
+	case X86_REG_EDI:
+	case X86_REG_DI:
+	case X86_REG_DIL:
+		return W_RDI;
+	case X86_REG_RSI:
+	case X86_REG_ESI:
+	case X86_REG_SI:
+	case X86_REG_SIL:
+		return W_RSI;
+	case X86_REG_RDX:
+	case X86_REG_EDX:
+	case X86_REG_DX:
+	case X86_REG_DL:
+	case X86_REG_DH:
+		return W_RDX;
+	case X86_REG_RSP:
+	case X86_REG_ESP:
+	case X86_REG_SP:
+	case X86_REG_SPL:
+		return W_RSP;
+	case X86_REG_RBP:
+	case X86_REG_EBP:
+	case X86_REG_BP:
+	case X86_REG_BPL:
+		return W_RBP;
+	default:
+		return W_NONE;
+	}
+}
+
+/* The argument registers (rdi, rsi, rdx), the stack and frame pointers. */
+static unsigned int watched_mask(int nargs)
+{
+	unsigned int mask = 1u << W_RSP | 1u << W_RBP;
+	int i;
+
+	for (i = 0; i < nargs && i < 3; i++)
+		mask |= 1u << (W_RDI + i);
+	return mask;
+}
+
+static bool is_segment(unsigned int reg)
+{
+	return reg == X86_REG_CS || reg == X86_REG_DS || reg == X86_REG_ES ||
+	       reg == X86_REG_FS || reg == X86_REG_GS || reg == X86_REG_SS;
+}
+
+/* Instructions that only read registers and memory, and set flags. */
+static bool writes_nothing(unsigned int id)
+{
+	switch (id) {
+	case X86_INS_ENDBR64:
+	case X86_INS_NOP:
+	case X86_INS_TEST:
+	case X86_INS_CMP:
+	case X86_INS_BT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Instructions whose only other effect is writing their first operand. */
+static bool writes_first_operand(unsigned int id)
+{
+	switch (id) {
+	case X86_INS_MOV:
+	case X86_INS_MOVABS:
+	case X86_INS_MOVZX:
+	case X86_INS_MOVSX:
+	case X86_INS_MOVSXD:
+	case X86_INS_LEA:
+	case X86_INS_ADD:
+	case X86_INS_SUB:
+	case X86_INS_AND:
+	case X86_INS_OR:
+	case X86_INS_XOR:
+	case X86_INS_NEG:
+	case X86_INS_NOT:
+	case X86_INS_INC:
+	case X86_INS_DEC:
+	case X86_INS_SHL:
+	case X86_INS_SHR:
+	case X86_INS_SAR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A watched register the disassembler says the instruction writes. */
+static enum watched written_reg(csh h, const cs_insn *in, unsigned int mask)
+{
+	cs_regs rd, wr;
+	uint8_t nrd, nwr, i;
+
+	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return W_RSP; /* unknown: assume the worst */
+	for (i = 0; i < nwr; i++) {
+		enum watched w = watched_reg(wr[i]);
+
+		if (w != W_NONE && (mask & 1u << w))
+			return w;
+	}
+	return W_NONE;
+}
+
+/*
+ * May the probe go after this instruction? Only if its effects are known
+ * and leave the watched registers and memory alone. Else why says why not.
+ */
+static bool harmless(csh h, const cs_insn *in, unsigned int mask, char *why,
+		     size_t len)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *dst = &x->operands[0];
+	enum watched w = written_reg(h, in, mask);
+
+	/* The destination too, in case the disassembler leaves it out. */
+	if (w == W_NONE && writes_first_operand(in->id) && x->op_count &&
+	    dst->type == X86_OP_REG)
+		w = watched_reg(dst->reg);
+	if (w != W_NONE && (mask & 1u << w)) {
+		snprintf(why, len, "writes %s", watched_names[w]);
+		return false;
+	}
+	if (writes_nothing(in->id))
+		return true;
+	if (!writes_first_operand(in->id) || !x->op_count ||
+	    (dst->type == X86_OP_REG && is_segment(dst->reg))) {
+		snprintf(why, len, "not known to be harmless");
+		return false;
+	}
+	if (dst->type != X86_OP_REG) {
+		snprintf(why, len, "writes memory");
+		return false;
+	}
+	return true;
+}
+
+/* ---- choosing ------------------------------------------------------- */
+
+/* Room kept in a reason for its conclusion. */
+#define REASON_TAIL 56
+
+static void say(struct placement *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Append "; ..." to out->reason. A long list of skipped instructions is cut
+ * ("...") to keep room for the conclusion, which comes last.
+ */
+static void say(struct placement *out, const char *fmt, ...)
+{
+	size_t used = strlen(out->reason), room = sizeof(out->reason);
+	const char *sep = used ? "; " : "";
+	char part[REASON_TAIL];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	if (strstr(part, " leaves args")) {
+		if (used >= 3 && !strcmp(out->reason + used - 3, "..."))
+			return;
+		if (used + strlen(part) + 2 > room - REASON_TAIL) {
+			snprintf(out->reason + used, room - used, "%s...", sep);
+			return;
+		}
+	}
+	snprintf(out->reason + used, room - used, "%s%s", sep, part);
+}
+
+/* "je 0x98fb8", cut to fit. */
+static void describe(const cs_insn *in, char *buf, size_t len)
+{
+	const char *parts[3] = { in->mnemonic, in->op_str[0] ? " " : "",
+				 in->op_str };
+	size_t i, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		size_t k = strlen(parts[i]);
+
+		if (k > len - 1 - n)
+			k = len - 1 - n;
+		memcpy(buf + n, parts[i], k);
+		n += k;
+	}
+	buf[n] = '\0';
+}
+
+static void start_at_entry(struct placement *out, uint64_t entry)
+{
+	memset(out, 0, sizeof(*out));
+	out->entry = out->offset = entry;
+	snprintf(out->insn, sizeof(out->insn), "(bad)");
+}
+
+static int open_disassembler(csh *h, cs_insn **in)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
+		return -EINVAL;
+	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
+	*in = cs_malloc(*h);
+	if (!*in) {
+		cs_close(h);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void close_disassembler(csh *h, cs_insn *in)
+{
+	cs_free(in, 1);
+	cs_close(h);
+}
+
+int placement_choose(const uint8_t *code, size_t len, uint64_t entry, int nargs,
+		     unsigned int kver, struct placement *out)
+{
+	/* Instructions starting in the first PLACEMENT_MAX_PREFIX bytes. */
+	size_t left = len < PLACEMENT_MAX_PREFIX + 15
+			      ? len
+			      : PLACEMENT_MAX_PREFIX + 15;
+	unsigned int mask = watched_mask(nargs);
+	bool first = true, stopped = false;
+	uint64_t addr = entry;
+	cs_insn *in;
+	char why[48];
+	csh h;
+	int err;
+
+	start_at_entry(out, entry);
+	err = open_disassembler(&h, &in);
+	if (err)
+		return err;
+	while (addr - entry < PLACEMENT_MAX_PREFIX &&
+	       cs_disasm_iter(h, &code, &left, &addr, in)) {
+		bool emulated = placement_emulated(in->bytes, in->size, kver);
+
+		if (first || emulated) {
+			describe(in, out->insn, sizeof(out->insn));
+			out->offset = in->address;
+			out->emulated = emulated;
+		}
+		if (emulated) {
+			say(out, "%s emulated", in->mnemonic);
+			break;
+		}
+		stopped = !harmless(h, in, mask, why, sizeof(why));
+		if (stopped) {
+			say(out, "%s %s", in->mnemonic, why);
+			break;
+		}
+		say(out, "%s %s", in->mnemonic,
+		    first ? "single-stepped" : "leaves args");
+		first = false;
+	}
+	if (!out->emulated) {
+		out->offset = entry;
+		if (first && !stopped)
+			say(out, "cannot decode the entry");
+		else if (!stopped && addr - entry < PLACEMENT_MAX_PREFIX)
+			say(out, "cannot decode further");
+		else if (!stopped)
+			say(out, "nothing emulated in %d bytes",
+			    PLACEMENT_MAX_PREFIX);
+	}
+	close_disassembler(&h, in);
+	return 0;
+}
+
+/* ---- jumps into the skipped instructions ---------------------------- */
+
+#define MAX_CODE_SEGS 8
+
+/* An executable segment of the file, mapped by libelf. */
+struct code_seg {
+	const uint8_t *bytes;
+	uint64_t offset, vaddr, size;
+};
+
+struct elf_code {
+	int fd;
+	Elf *elf;
+	bool x86_64;
+	struct code_seg segs[MAX_CODE_SEGS];
+	size_t n_segs;
+};
+
+/* The instructions a placement skips, as addresses: (entry, chosen]. */
+struct window {
+	uint64_t lo, hi;
+	bool hit;
+};
+
+static void close_code(struct elf_code *c)
+{
+	if (c->elf)
+		elf_end(c->elf);
+	if (c->fd >= 0)
+		close(c->fd);
+}
+
+static void add_segment(struct elf_code *c, const GElf_Phdr *ph,
+			const uint8_t *raw, size_t raw_size)
+{
+	struct code_seg *s;
+
+	if (c->n_segs == MAX_CODE_SEGS || ph->p_offset > raw_size ||
+	    ph->p_filesz > raw_size - ph->p_offset)
+		return;
+	s = &c->segs[c->n_segs++];
+	s->bytes = raw + ph->p_offset;
+	s->offset = ph->p_offset;
+	s->vaddr = ph->p_vaddr;
+	s->size = ph->p_filesz;
+}
+
+static int open_code(const char *path, struct elf_code *c)
+{
+	size_t i, nphdr, raw_size;
+	const uint8_t *raw;
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0)
+		return -errno;
+	c->elf = elf_begin(c->fd, ELF_C_READ_MMAP, NULL);
+	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF ||
+	    !gelf_getehdr(c->elf, &eh) || elf_getphdrnum(c->elf, &nphdr)) {
+		close_code(c);
+		return -ENOEXEC;
+	}
+	c->x86_64 = gelf_getclass(c->elf) == ELFCLASS64 &&
+		    eh.e_machine == EM_X86_64;
+	raw = (const uint8_t *)elf_rawfile(c->elf, &raw_size);
+	for (i = 0; raw && i < nphdr; i++)
+		if (gelf_getphdr(c->elf, i, &ph) && ph.p_type == PT_LOAD &&
+		    (ph.p_flags & PF_X))
+			add_segment(c, &ph, raw, raw_size);
+	return 0;
+}
+
+static const struct code_seg *seg_at(const struct elf_code *c, uint64_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_segs; i++)
+		if (offset >= c->segs[i].offset &&
+		    offset - c->segs[i].offset < c->segs[i].size)
+			return &c->segs[i];
+	return NULL;
+}
+
+static uint64_t offset_to_vaddr(const struct code_seg *s, uint64_t offset)
+{
+	return offset - s->offset + s->vaddr;
+}
+
+static void mark_target(uint64_t target, struct window *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (target >= w[i].lo && target <= w[i].hi)
+			w[i].hit = true;
+}
+
+static int32_t rel32_at(const uint8_t *p)
+{
+	uint32_t v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+
+	return (int32_t)v;
+}
+
+/*
+ * Far jumps and calls are found by their bytes: every e8/e9 (call, jmp)
+ * and 0f 80-8f (jcc) anywhere in the code is taken as an instruction. That
+ * finds every real one (and, rarely, data that looks like one: then the
+ * placement falls back to the entry, which is safe).
+ */
+static void scan_rel32(const struct code_seg *s, struct window *w, size_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i + 5 <= s->size; i++) {
+		const uint8_t *p = s->bytes + i;
+		uint64_t next = s->vaddr + i;
+
+		if (p[0] == 0xe8 || p[0] == 0xe9)
+			mark_target(next + 5 + rel32_at(p + 1), w, n);
+		else if (p[0] == 0x0f && i + 6 <= s->size &&
+			 between(p[1], 0x80, 0x8f))
+			mark_target(next + 6 + rel32_at(p + 2), w, n);
+	}
+}
+
+/* The size of the function symbol at vaddr, 0 when unknown. */
+static uint64_t symbol_size(Elf *elf, uint64_t vaddr)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t i, count;
+		GElf_Sym sym;
+
+		if (!gelf_getshdr(scn, &sh) || !data || !sh.sh_entsize ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		count = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < count; i++)
+			if (gelf_getsym(data, i, &sym) &&
+			    sym.st_value == vaddr && sym.st_size &&
+			    GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+				return sym.st_size;
+	}
+	return 0;
+}
+
+static bool is_direct_branch(csh h, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	return (cs_insn_group(h, in, X86_GRP_JUMP) ||
+		cs_insn_group(h, in, X86_GRP_CALL) ||
+		cs_insn_group(h, in, X86_GRP_BRANCH_RELATIVE)) &&
+	       x->op_count == 1 && x->operands[0].type == X86_OP_IMM;
+}
+
+/*
+ * Near jumps (loops back to the top of the function) are found by decoding
+ * the function; without a symbol size, its first 4 KiB.
+ */
+static void scan_function(const struct elf_code *c, uint64_t entry,
+			  struct window *w, size_t n)
+{
+	const struct code_seg *s = seg_at(c, entry);
+	uint64_t addr, size, left;
+	const uint8_t *code;
+	cs_insn *in;
+	csh h;
+
+	if (!s || open_disassembler(&h, &in))
+		return;
+	addr = offset_to_vaddr(s, entry);
+	size = symbol_size(c->elf, addr);
+	left = s->size - (entry - s->offset);
+	size = size ? size : 4096;
+	left = size < left ? size : left;
+	code = s->bytes + (entry - s->offset);
+	while (left) {
+		size_t chunk = left;
+
+		if (cs_disasm_iter(h, &code, &chunk, &addr, in)) {
+			if (is_direct_branch(h, in))
+				mark_target(in->detail->x86.operands[0].imm, w,
+					    n);
+			left = chunk;
+			continue;
+		}
+		/* Undecodable byte: step over it, as the CPU never runs it. */
+		code++;
+		addr++;
+		left--;
+	}
+	close_disassembler(&h, in);
+}
+
+/* ---- placements in a file ------------------------------------------- */
+
+static void place_one(const struct elf_code *c, uint64_t offset, int nargs,
+		      unsigned int kver, struct placement *out)
+{
+	const struct code_seg *s = seg_at(c, offset);
+	uint64_t left;
+
+	start_at_entry(out, offset);
+	if (!c->x86_64) {
+		snprintf(out->reason, sizeof(out->reason), "not x86-64 code");
+		return;
+	}
+	if (!s) {
+		snprintf(out->reason, sizeof(out->reason),
+			 "not in an executable segment");
+		return;
+	}
+	left = s->size - (offset - s->offset);
+	if (placement_choose(s->bytes + (offset - s->offset), left, offset,
+			     nargs, kver, out))
+		snprintf(out->reason, sizeof(out->reason),
+			 "disassembler failed");
+}
+
+/* The placement cannot be kept: back to the entry, saying why. */
+static void back_to_entry(const struct elf_code *c, struct placement *out,
+			  const char *why)
+{
+	const struct code_seg *s = seg_at(c, out->entry);
+	const uint8_t *code = s->bytes + (out->entry - s->offset);
+	uint64_t addr = out->entry;
+	size_t left = PLACEMENT_MAX_PREFIX;
+	cs_insn *in;
+	csh h;
+
+	out->offset = out->entry;
+	out->emulated = false;
+	say(out, "%s: entry", why);
+	if (left > s->size - (out->entry - s->offset))
+		left = s->size - (out->entry - s->offset);
+	if (open_disassembler(&h, &in))
+		return;
+	if (cs_disasm_iter(h, &code, &left, &addr, in))
+		describe(in, out->insn, sizeof(out->insn));
+	close_disassembler(&h, in);
+}
+
+/* Keep only the placements no jump lands inside. */
+static int check_jumps(const struct elf_code *c, struct placement *out,
+		       size_t n)
+{
+	struct window *w = calloc(n, sizeof(*w));
+	bool any = false;
+	size_t i;
+
+	if (!w) {
+		for (i = 0; i < n; i++)
+			if (out[i].offset != out[i].entry)
+				back_to_entry(c, &out[i], "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct code_seg *s = seg_at(c, out[i].entry);
+
+		/* An empty window (lo > hi) matches nothing. */
+		w[i].lo = 1;
+		if (!s || out[i].offset == out[i].entry)
+			continue;
+		w[i].lo = offset_to_vaddr(s, out[i].entry) + 1;
+		w[i].hi = offset_to_vaddr(s, out[i].offset);
+		any = true;
+	}
+	for (i = 0; any && i < c->n_segs; i++)
+		scan_rel32(&c->segs[i], w, n);
+	for (i = 0; any && i < n; i++)
+		if (out[i].offset != out[i].entry)
+			scan_function(c, out[i].entry, w, n);
+	for (i = 0; i < n; i++)
+		if (w[i].hit)
+			back_to_entry(c, &out[i], "a jump lands before it");
+	free(w);
+	return 0;
+}
+
+int probe_placements(const char *path, const uint64_t *offsets,
+		     const int *nargs, size_t n, struct placement *out)
+{
+	unsigned int kver = placement_kernel();
+	struct elf_code c;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		start_at_entry(&out[i], offsets[i]);
+	err = open_code(path, &c);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++)
+		place_one(&c, offsets[i], nargs[i], kver, &out[i]);
+	err = check_jumps(&c, out, n);
+	close_code(&c);
+	return err;
+}
+
+int probe_placement(const char *path, uint64_t func_offset, int nargs,
+		    struct placement *out)
+{
+	return probe_placements(path, &func_offset, &nargs, 1, out);
+}
+
+void placement_describe(const struct placement *p, char *buf, size_t len)
+{
+	int mn = (int)strcspn(p->insn, " ");
+
+	if (!p->insn[0])
+		snprintf(buf, len, "%s", p->reason);
+	else if (p->offset == p->entry)
+		snprintf(buf, len, "%.*s, %s; at entry: %s", mn, p->insn,
+			 p->emulated ? "emulated" : "single-stepped",
+			 p->reason);
+	else
+		snprintf(buf, len, "%.*s, emulated; %llu bytes in: %s", mn,
+			 p->insn, (unsigned long long)(p->offset - p->entry),
+			 p->reason);
+}

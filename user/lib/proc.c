@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/proc.h"
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return 0;
+}
+
+bool proc_alive(pid_t pid)
+{
+	char path[64], buf[512], *state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)))
+		return false;
+	/* The state follows the last ')' (comm may contain one). */
+	state = strrchr(buf, ')');
+	if (!state || state[1] != ' ')
+		return false;
+	return state[2] != 'Z' && state[2] != 'X';
+}
+
+void proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (read_small_file(path, buf, len) || !buf[0]) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+int64_t proc_rss_bytes(pid_t pid)
+{
+	char path[64], buf[256];
+	long long pages_total, pages_rss;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	if (read_small_file(path, buf, sizeof(buf)) ||
+	    sscanf(buf, "%lld %lld", &pages_total, &pages_rss) != 2)
+		return -1;
+	return (int64_t)pages_rss * sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Paths in /proc/PID/maps are as seen from our root: a chrooted process's
+ * files show up under its root directory, which /proc/PID/root already is.
+ */
+static const char *strip_root(pid_t pid, const char *path)
+{
+	char link[64], root[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/root", pid);
+	n = readlink(link, root, sizeof(root) - 1);
+	if (n <= 1)
+		return path;
+	root[n] = '\0';
+	if (strncmp(path, root, n) || path[n] != '/')
+		return path;
+	return path + n;
+}
+
+void proc_root_path(pid_t pid, const char *path, char *out, size_t len)
+{
+	snprintf(out, len, "/proc/%d/root%s", pid, strip_root(pid, path));
+}
+
+static size_t add_children_of(const char *path, pid_t **out, size_t n,
+			      size_t *cap)
+{
+	FILE *f = fopen(path, "re");
+	int child;
+
+	if (!f)
+		return n;
+	while (fscanf(f, "%d", &child) == 1) {
+		if (n == *cap) {
+			size_t grown = *cap ? 2 * *cap : 16;
+			pid_t *p = realloc(*out, grown * sizeof(*p));
+
+			if (!p)
+				break;
+			*out = p;
+			*cap = grown;
+		}
+		(*out)[n++] = child;
+	}
+	fclose(f);
+	return n;
+}
+
+size_t proc_children(pid_t pid, pid_t **children)
+{
+	char dir_path[64], path[384];
+	size_t n = 0, cap = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	*children = NULL;
+	snprintf(dir_path, sizeof(dir_path), "/proc/%d/task", pid);
+	dir = opendir(dir_path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/children", dir_path,
+			 d->d_name);
+		n = add_children_of(path, children, n, &cap);
+	}
+	closedir(dir);
+	return n;
+}
