@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What every part of the kernel side shares: the settings user space fills
+ * in before load, the traced processes, loss counters, the event ring.
+ */
+#ifndef LT_COMMON_BPF_H
+#define LT_COMMON_BPF_H
+
+#define EEXIST	  17
+#define MAX_ERRNO 4095
+
+const volatile bool system_wide = false;
+const volatile __u32 self_tgid = 0;
+const volatile __u64 min_size = 0;
+const volatile __u64 max_size = ~0ULL;
+const volatile __u64 epoch_ns = 0;
+const volatile __u64 page_size = 4096;
+const volatile __u64 sample_bytes = 0; /* mean gap; 0: every allocation */
+const volatile __u32 neglog_q16[LT_SAMPLE_TABLE];
+const volatile __u32 gain_q16[LT_SAMPLE_TABLE];
+/* One uprobe session per call (6.13+): a return is trapped only if asked. */
+const volatile bool use_sessions = false;
+
+/* Processes traced when not system-wide. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_C_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+static __always_inline void count(enum lt_counter c)
+{
+	__u32 key = c;
+	__u64 *val = bpf_map_lookup_elem(&counters, &key);
+
+	if (val)
+		*val += 1;
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	if (system_wide)
+		return tgid != self_tgid;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/*
+ * Allocator probes are attached per traced process unless system-wide, and
+ * the kernel filters them by process: no map lookup needed.
+ */
+static __always_inline bool probe_hits_target(__u32 tgid)
+{
+	return !system_wide || tgid != self_tgid;
+}
+
+static __always_inline __u32 epoch_of(__u64 ts_ns)
+{
+	return epoch_ns ? ts_ns / epoch_ns : 0;
+}
+
+static __always_inline __u64 page_align(__u64 len)
+{
+	return (len + page_size - 1) & ~(page_size - 1);
+}
+
+static __always_inline __u64 read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+		return 0;
+	return v;
+}
+
+#endif /* LT_COMMON_BPF_H */
