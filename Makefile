@@ -42,7 +42,8 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	python3-flask gunicorn cppcheck clang-format util-linux procps \
 	liblzma-dev libbz2-dev libzstd-dev \
 	libdebuginfod1 debuginfod \
-	golang-go chromium chromium-driver python3-jsonschema
+	golang-go chromium chromium-driver python3-jsonschema \
+	python3-pytest python3-pytest-timeout
 
 # user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
 USER_DIRS := cli core kernel sym python report export lib
@@ -62,6 +63,7 @@ help:
 	@echo "make STATIC=1      build a self-contained static binary"
 	@echo "make deps          install the Debian packages needed (idempotent)"
 	@echo "make test          build and run unit and integration tests (root)"
+	@echo "make test K=NAME   only the tests whose name contains NAME (pytest -k)"
 	@echo "make demo          trace the bundled leaky demo service (root)"
 	@echo "make bench         run the overhead benchmarks (root; installs bench-deps)"
 	@echo "make bench-footprint  memory and report time at 1 M blocks, 100 k stacks (root)"

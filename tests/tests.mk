@@ -1,5 +1,6 @@
 # Tests: cmocka unit tests of user-space code, C targets with known ground
-# truth, and integration tests (Python unittest) tracing those targets.
+# truth, and integration tests (unittest classes run by pytest) tracing those
+# targets. K=NAME runs only the tests whose name contains NAME (pytest -k).
 
 # Unit tests mirror user/'s folders; their binaries share one folder.
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
@@ -33,12 +34,15 @@ tests/targets/bin/toy_user: tests/targets/toy_user.c tests/targets/target.h test
 include tests/sym.mk
 targets: $(TARGET_BINS) tests/targets/bin/libtoyalloc.so $(SYM_TARGETS)
 
+K ?=
+RUN_TESTS = tests/run $(if $(K),-k '$(K)')
+
 unit-test: $(UNIT_BINS)
-	tests/run --unit
+	$(RUN_TESTS) --unit
 
 integration-test: leaktrace targets
-	tests/run --integration
+	$(RUN_TESTS) --integration
 
 # The README's test command: everything, with a closing "N passed, N failed".
 test: leaktrace $(UNIT_BINS) targets
-	tests/run
+	$(RUN_TESTS)

@@ -6,8 +6,9 @@ A test starts a ground-truth target (tests/targets/bin/*), attaches
 compares the final JSON report with what the target says it leaked.
 
 Every wait has a timeout and every process started here is killed when the
-test ends, so a hang fails the test instead of blocking the run. Each test
-also runs under an alarm (LT_TEST_TIMEOUT seconds, default 150).
+test ends, so a hang fails the test instead of blocking the run. pytest runs
+the tests (tests/conftest.py), each under pytest-timeout (LT_TEST_TIMEOUT
+seconds, default 150).
 """
 
 import json
@@ -25,7 +26,6 @@ TARGETS = os.path.join(ROOT, "tests", "targets", "bin")
 SKELETON = os.path.join(ROOT, "build", "leaktrace.skel.h")
 LIBC = "libc.so.6"
 
-TEST_TIMEOUT = int(os.environ.get("LT_TEST_TIMEOUT", "150"))
 ATTACH_TIMEOUT = 20     # until "leaktrace: tracing"
 READY_TIMEOUT = 10      # until a target's "ready PID"
 EXPECT_TIMEOUT = 60     # until a target's expect line
@@ -56,15 +56,6 @@ def ldd_libraries(binary):
 
 def target_path(name):
     return os.path.join(TARGETS, name)
-
-
-class TestTimeout(Exception):
-    """Raised in the test's thread when LT_TEST_TIMEOUT expires."""
-
-
-def _alarm(signum, frame):
-    raise TestTimeout("test took longer than %d s (LT_TEST_TIMEOUT)"
-                      % TEST_TIMEOUT)
 
 
 def tail(text, n=40):
@@ -437,7 +428,7 @@ def assert_nothing_attached(tc, before, timeout=5.0, ignore_pids=()):
 # ---- test case base ---------------------------------------------------
 
 class LTTestCase(unittest.TestCase):
-    """Base class: root check, per-test alarm, process cleanup."""
+    """Base class: root check, process cleanup."""
 
     maxDiff = None
 
@@ -448,11 +439,6 @@ class LTTestCase(unittest.TestCase):
             self.fail("%s not built: run make" % LEAKTRACE)
         if not os.path.isdir(TARGETS):
             self.fail("%s not built: run make targets" % TARGETS)
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(TEST_TIMEOUT)
-        # Registered first, so it runs last: cleanups stay under the alarm.
-        self.addCleanup(signal.signal, signal.SIGALRM, old)
-        self.addCleanup(signal.alarm, 0)
 
     # -- processes, killed at the end of the test ----------------------
     def start_target(self, name, *args, now=False, exit=False, env=None,
