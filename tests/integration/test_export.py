@@ -453,12 +453,23 @@ class ExportTest(LTTestCase):
             self.assertEqual(r.stdout, "")
 
     def test_unwritable_path(self):
-        """an export that cannot be written is warned about; the rest goes on"""
+        """an export that becomes unwritable while tracing (its directory
+        removed after the start-up check) is warned about; the rest goes
+        on (one unwritable at start is refused: test_bad_input)"""
         d = scratch_dir(self)
         good = os.path.join(d, "ok.svg")
-        bad = os.path.join(d, "no-such-dir", "out.pb.gz")
-        t, lt, expect, final, proc = self.trace_target(
-            "leak_basic", 3, 1000, lt_args=["--svg", good, "--pprof", bad])
+        sub = os.path.join(d, "goes-away")
+        os.mkdir(sub)
+        bad = os.path.join(sub, "out.pb.gz")
+        t = self.start_target("leak_basic", 3, 1000)
+        lt = self.start_tracer(["--json", "-T", "1000", "--svg", good,
+                                "--pprof", bad, "-p", t.ready_pid, "1000"])
+        os.rmdir(sub)
+        t.go()
+        expect = t.wait_expect()
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        final = lt.final_report()
+        proc = find_process(final, t.ready_pid)
         self.assert_expect(expect, proc, final, lt)
         self.svg_check_report(good, proc)
         self.assertFalse(os.path.exists(bad))

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/cli_check.h"
 #include "lib/log.h"
 #include "export/pyroscope.h"
 #include "lib/units.h"
@@ -43,6 +44,8 @@ static const char usage_text[] =
 	"      --folded FILE       write folded stacks (flame graph input) to FILE\n"
 	"                          at every report\n"
 	"      --json              one JSON object per report instead of text\n"
+	"  -o, --output FILE       write the reports (text or --json) to FILE,\n"
+	"                          not stdout; a command run by -c keeps stdout\n"
 	"\n"
 	"Exports (written or pushed at every report and at exit):\n"
 	"      --svg FILE          interactive flame graph of outstanding bytes\n"
@@ -119,6 +122,7 @@ static const struct option long_options[] = {
 	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "output", required_argument, NULL, 'o' },
 	{ "lib", required_argument, NULL, OPT_LIB },
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
 	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
@@ -165,10 +169,14 @@ static int parse_long(const char *s, long min, long max, long *out)
 static int add_pid(struct options *o, const char *arg)
 {
 	long pid;
+	int i;
 
 	if (parse_long(arg, 1, INT_MAX, &pid))
 		return usage_error("invalid PID '%s': expected a process ID",
 				   arg);
+	for (i = 0; i < o->n_pids; i++)
+		if (o->pids[i] == pid)
+			return 0; /* -p 5 -p 5 traces one process */
 	if (o->n_pids == LT_MAX_PIDS)
 		return usage_error("too many -p options (at most %s)", "64");
 	o->pids[o->n_pids++] = pid;
@@ -180,7 +188,8 @@ static int add_label(struct options *o, const char *arg)
 	const char *eq = strchr(arg, '=');
 	char key[128];
 
-	if (!eq || !eq[1] || eq - arg >= (long)sizeof(key))
+	if (!eq || !eq[1] || eq - arg >= (long)sizeof(key) ||
+	    cli_check_printable(eq))
 		return usage_error("invalid --label '%s': expected KEY=VALUE",
 				   arg);
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - arg), arg);
@@ -233,6 +242,10 @@ static int parse_export(struct options *o, int opt, const char *arg)
 		o->pprof = arg;
 		return 0;
 	case OPT_PYROSCOPE:
+		if (cli_check_printable(arg))
+			return usage_error(
+				"invalid --pyroscope URL '%s': control characters",
+				arg);
 		if (pyro_parse_url(arg, &url, &why)) {
 			lt_error(
 				"invalid --pyroscope URL '%s': %s (see leaktrace --help)",
@@ -288,6 +301,9 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_JSON:
 		o->json = true;
+		return 0;
+	case 'o':
+		o->output = arg;
 		return 0;
 	case OPT_FILE_MAPPINGS:
 		o->file_mappings = true;
@@ -380,7 +396,7 @@ int parse_options(int argc, char **argv, struct options *o)
 	 */
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:p:c:T:vhV", long_options,
+	while ((opt = getopt_long(argc, argv, "+:p:c:T:o:vhV", long_options,
 				  NULL)) != -1) {
 		err = parse_one(o, opt,
 				opt == ':' || opt == '?' ? argv[optind - 1]

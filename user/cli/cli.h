@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define LT_MAX_PIDS   64
@@ -34,6 +35,8 @@ struct options {
 	bool pymalloc;	    /* probe PyObject_Malloc & co too */
 	bool file_mappings; /* count file-backed mappings too */
 	bool json;
+	const char *output; /* -o: reports go here instead of stdout */
+	FILE *report_out;   /* stdout or -o's file, set by cli_check_options */
 	int verbose;
 	/* Exports, rewritten or pushed at every report. */
 	const char *svg;	/* flame graph of outstanding bytes */

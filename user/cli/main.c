@@ -2,6 +2,7 @@
 /* leaktrace: find the stacks whose memory keeps growing in live processes. */
 #include <sys/resource.h>
 #include "cli/cli.h"
+#include "cli/cli_check.h"
 #include "lib/log.h"
 #include "core/session.h"
 
@@ -26,6 +27,9 @@ int main(int argc, char **argv)
 	if (status)
 		return status;
 	lt_verbose = opts.verbose;
+	status = cli_check_options(&opts);
+	if (status)
+		return status;
 	raise_fd_limit();
 	lt_setup_libbpf_logging();
 	return session_run(&opts);

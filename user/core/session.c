@@ -318,12 +318,13 @@ static bool many_processes(const struct session *s)
 
 static void emit_report(struct session *s, struct report *r)
 {
+	FILE *out = s->opts->report_out ?: stdout;
 	int err;
 
 	if (s->opts->json)
-		report_print_json(stdout, r);
+		report_print_json(out, r);
 	else
-		report_print_text(stdout, r);
+		report_print_text(out, r);
 	exporter_report(s->exp, r);
 	if (!s->opts->folded)
 		return;

@@ -10,11 +10,10 @@
 #include "export/export.h"
 #include "export/flamegraph.h"
 #include "lib/log.h"
+#include "lib/outfile.h"
 #include "export/pprof.h"
 #include "lib/proc.h"
 #include "export/pyroscope.h"
-
-#define OUTPUT_MODE 0644 /* what a default umask gives; mkstemp gives 0600 */
 
 struct exporter {
 	const struct options *o;
@@ -23,54 +22,10 @@ struct exporter {
 	struct pyroscope *pyro;
 };
 
-/* ---- files ------------------------------------------------------------- */
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len)
-{
-	char *tmp = NULL;
-	int fd, err = 0;
-
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	if (fchmod(fd, OUTPUT_MODE))
-		err = -errno;
-	if (!err)
-		err = write_all(fd, data, len);
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 static void warn_write(const char *path, int err)
 {
 	if (err)
-		lt_warn("cannot write %s: %s", path, strerror(-err));
+		lt_warn("cannot write %s: %s", path, outfile_strerror(err));
 }
 
 /* ---- flame graphs ------------------------------------------------------ */
@@ -129,7 +84,7 @@ static void write_svg(const struct exporter *e, const struct profile *p,
 	if (fclose(f) && !err)
 		err = -ENOMEM;
 	if (!err)
-		err = write_file_atomic(path, buf, len);
+		err = outfile_write(path, buf, len);
 	warn_write(path, err);
 	free(buf);
 }
@@ -143,7 +98,7 @@ static void write_pprof(const struct profile *p, const char *path)
 	int err = pprof_encode(p, &buf, &len);
 
 	if (!err)
-		err = write_file_atomic(path, buf, len);
+		err = outfile_write(path, buf, len);
 	warn_write(path, err);
 	free(buf);
 }

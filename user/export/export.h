@@ -43,9 +43,6 @@ int profile_from_report(struct profile *p, const struct report *r,
 /* Folded stacks of p (root first), with "comm (pid)" roots if asked. */
 char *profile_folded(const struct profile *p, bool process_roots, size_t *len);
 
-/* Replace path with data: a temporary file, then rename. 0 or -errno. */
-int write_file_atomic(const char *path, const void *data, size_t len);
-
 struct exporter;
 
 /* NULL after an error line (a bad --pyroscope URL, no memory). With

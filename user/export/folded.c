@@ -11,11 +11,9 @@
 #include <unistd.h>
 
 #include "export/folded.h"
+#include "lib/outfile.h"
 
 #define UNKNOWN_FRAME "[unknown]"
-#define TEMP_SUFFIX   ".tmp.XXXXXX"
-/* What a default umask of 022 would give; mkstemp alone gives 0600. */
-#define OUTPUT_MODE   0644
 
 static bool is_blank(unsigned char c)
 {
@@ -140,73 +138,38 @@ static int write_merged(FILE *f, const struct folded_line **sorted, size_t n)
 	return 0;
 }
 
-/* Write and close the temporary file behind fd; it is closed either way. */
-static int write_temp(int fd, const struct folded_line **sorted, size_t n)
+/* The merged lines in memory, then one outfile_write. */
+static int write_out(const char *path, const struct folded_line **sorted,
+		     size_t n)
 {
-	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	int err;
 
-	if (fchmod(fd, OUTPUT_MODE) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+	if (!f)
+		return -ENOMEM;
 	errno = 0;
 	err = write_merged(f, sorted, n);
-	if (!err && fflush(f) != 0)
-		err = errno ? -errno : -EIO;
-	/* fclose reports write errors that buffering delayed. */
 	if (fclose(f) != 0 && !err)
-		err = errno ? -errno : -EIO;
+		err = -ENOMEM;
+	if (!err)
+		err = outfile_write(path, buf, len);
+	free(buf);
 	return err;
-}
-
-static char *temp_path_for(const char *path)
-{
-	size_t len = strlen(path);
-	char *tmp = malloc(len + sizeof(TEMP_SUFFIX));
-
-	if (!tmp)
-		return NULL;
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, TEMP_SUFFIX, sizeof(TEMP_SUFFIX));
-	return tmp;
 }
 
 int folded_write(const char *path, const struct folded_line *lines, size_t n)
 {
 	const struct folded_line **sorted;
-	char *tmp;
-	int fd, err;
+	int err;
 
 	if (!path || (n > 0 && !lines))
 		return -EINVAL;
 	err = sort_lines(lines, n, &sorted);
 	if (err)
 		return err;
-	tmp = temp_path_for(path);
-	if (!tmp) {
-		free(sorted);
-		return -ENOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = write_temp(fd, sorted, n);
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(tmp);
+	err = write_out(path, sorted, n);
 	free(sorted);
 	return err;
 }

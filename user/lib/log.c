@@ -1,15 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 
 int lt_verbose;
 
+/*
+ * Messages quote paths, commands and names from the user or from targets:
+ * control characters are printed as \xNN, so a message stays one line and
+ * cannot drive the terminal.
+ */
+static void put_escaped(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(stderr, "\\x%02x", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+
 	fprintf(stderr, "leaktrace: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		put_escaped(msg);
+	else
+		fputs(fmt, stderr);
+	free(msg);
 	fputc('\n', stderr);
 }
 

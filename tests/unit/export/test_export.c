@@ -16,38 +16,6 @@
 
 #include "export/export.h"
 
-static void test_write_atomic(void **state)
-{
-	char dir[] = "/tmp/lt-export-XXXXXX", path[64], buf[32] = "";
-	struct dirent *de;
-	struct stat st;
-	int entries = 0;
-	FILE *f;
-	DIR *d;
-
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/out.svg", dir);
-	assert_int_equal(write_file_atomic(path, "first", 5), 0);
-	assert_int_equal(write_file_atomic(path, "second", 6), 0);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), 6);
-	fclose(f);
-	assert_string_equal(buf, "second");
-	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0644);
-	/* No temporary file is left behind. */
-	d = opendir(dir);
-	while ((de = readdir(d)))
-		entries += de->d_name[0] != '.';
-	closedir(d);
-	assert_int_equal(entries, 1);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/missing/out.svg", dir);
-	assert_int_equal(write_file_atomic(path, "x", 1), -ENOENT);
-	rmdir(dir);
-}
-
 static void test_folded(void **state)
 {
 	struct profile p = { 0 };
@@ -153,7 +121,6 @@ static void test_profile_from_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_profile_from_report),

@@ -1,0 +1,285 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Output paths and hostile option values (issue 11 items 3 and 5).
+
+Each bad case: exactly one "leaktrace:" line on stderr, the documented exit
+status (2: invalid options or arguments), refused before anything is
+attached. Output paths that are devices or FIFOs are written into and stay
+what they were; -o keeps the reports apart from a -c command's stdout.
+"""
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import threading
+
+from ltharness import LTTestCase, LEAKTRACE, ROOT, bpf_state, \
+    assert_nothing_attached, compare_expect, find_process, is_expect_line
+
+RUN_TIMEOUT = 20
+EXIT_USAGE = 2
+OUTPUT_OPTIONS = ("--folded", "--svg", "--svg-growth", "--pprof", "-o")
+EM_AARCH64 = 183
+
+
+class BadInputTest(LTTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.before = bpf_state()
+        self.dir = tempfile.mkdtemp(prefix="lt-bad-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def live_pid(self):
+        return self.start_target("leak_basic").ready_pid
+
+    def run_lt(self, args, prefix=()):
+        argv = list(prefix) + [LEAKTRACE] + [str(a) for a in args]
+        try:
+            return subprocess.run(argv, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=RUN_TIMEOUT,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            self.fail("%s still running after %d s\nstderr: %s"
+                      % (" ".join(argv), RUN_TIMEOUT, e.stderr))
+
+    def refused(self, args, message, status=EXIT_USAGE, prefix=()):
+        """One stderr line containing message, exit status, nothing
+        attached, no report printed. Returns the line."""
+        r = self.run_lt(args, prefix)
+        lines = r.stderr.splitlines()
+        problems = []
+        if r.returncode != status:
+            problems.append("exit status %d, want %d" % (r.returncode,
+                                                          status))
+        if len(lines) != 1:
+            problems.append("%d lines on stderr, want one" % len(lines))
+        elif not lines[0].startswith("leaktrace: error: "):
+            problems.append("not a leaktrace: error: line")
+        elif message not in lines[0]:
+            problems.append("the line does not say %r" % message)
+        if "report" in r.stdout:
+            problems.append("a report was printed: it started tracing")
+        try:
+            assert_nothing_attached(self, self.before)
+        except AssertionError as e:
+            problems.append(str(e))
+        if problems:
+            self.fail("leaktrace %s\n  status %d\n  stderr: %r\n  - %s" % (
+                " ".join(map(str, args)), r.returncode, r.stderr,
+                "\n  - ".join(problems)))
+        return lines[0]
+
+    def refused_output(self, path, message, prefix=()):
+        pid = self.live_pid()
+        for opt in OUTPUT_OPTIONS:
+            with self.subTest(option=opt):
+                self.refused([opt, path, "-p", pid, "1", "1"], message,
+                             prefix=prefix)
+
+    # ---- item 3: output paths ------------------------------------------
+
+    def test_output_in_missing_directory(self):
+        self.refused_output(self.path("missing/out"),
+                            "No such file or directory")
+
+    def test_output_is_directory(self):
+        self.refused_output(self.dir, "is a directory")
+
+    def test_output_on_read_only_filesystem(self):
+        ro = self.path("ro")
+        os.mkdir(ro)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m",
+                        "lt-ro", ro], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", ro])
+        self.refused_output(os.path.join(ro, "out"),
+                            "Read-only file system")
+
+    def test_output_without_permission(self):
+        """As nobody, into a directory only root may write."""
+        locked = self.path("locked")
+        os.mkdir(locked, 0o755)
+        os.chmod(self.dir, 0o755)
+        self.refused_output(os.path.join(locked, "out"),
+                            "Permission denied",
+                            prefix=["setpriv", "--reuid=65534",
+                                    "--regid=65534", "--clear-groups"])
+
+    def test_output_block_device_refused(self):
+        node = self.path("blk")
+        os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(7, 200))
+        self.refused_output(node, "not a regular file")
+        self.assertTrue(stat.S_ISBLK(os.lstat(node).st_mode))
+
+    def trace_with_outputs(self, opts):
+        """leak_basic traced to its expect line with opts, then stopped."""
+        t = self.start_target("leak_basic")
+        lt = self.start_tracer(["-T", "1000"] + opts +
+                               ["-p", t.ready_pid, "300ms"])
+        t.go()
+        t.wait_expect()
+        rc = lt.stop()
+        self.assertEqual(rc, 0, lt.describe())
+        self.assertNotIn("warning", lt.text("stderr"), lt.describe())
+        return lt
+
+    def test_outputs_into_character_device(self):
+        """--folded/--svg/--pprof onto a null device keep it a device."""
+        null = self.path("null")
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        self.trace_with_outputs(["--folded", null, "--svg", null,
+                                 "--svg-growth", null, "--pprof", null,
+                                 "-o", null])
+        st = os.lstat(null)
+        self.assertTrue(stat.S_ISCHR(st.st_mode), "no longer a device")
+        self.assertEqual(st.st_rdev, os.makedev(1, 3))
+        self.assertEqual(os.listdir(self.dir), ["null"],
+                         "temporary files left beside the device")
+
+    def test_folded_into_fifo(self):
+        """--folded FIFO: written into (a reader gets the lines)."""
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        got = []
+        # O_RDWR keeps the FIFO open between reports, like a logger would.
+        fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+        self.addCleanup(os.close, fd)
+
+        def drain():
+            import select
+            while not stop.is_set():
+                if select.select([fd], [], [], 0.2)[0]:
+                    try:
+                        got.append(os.read(fd, 65536))
+                    except BlockingIOError:
+                        pass
+        stop = threading.Event()
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        self.trace_with_outputs(["--folded", fifo])
+        stop.set()
+        reader.join(5)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        text = b"".join(got).decode()
+        self.assertRegex(text, r"leak_here[^\n]* \d+\n",
+                         "no folded stack reached the reader")
+
+    def test_output_replaces_regular_file_atomically(self):
+        """A regular file is replaced whole: mode kept, no temp left."""
+        out = self.path("out.folded")
+        with open(out, "w") as f:
+            f.write("old\n")
+        os.chmod(out, 0o640)
+        link = self.path("link.folded")
+        os.symlink(out, link)
+        self.trace_with_outputs(["--folded", link])
+        self.assertTrue(os.path.islink(link), "the link was replaced")
+        st = os.stat(out)
+        self.assertEqual(st.st_mode & 0o777, 0o640)
+        with open(out) as f:
+            text = f.read()
+        self.assertNotIn("old", text)
+        self.assertRegex(text, r"leak_here[^\n]* \d+\n")
+        self.assertEqual(sorted(os.listdir(self.dir)),
+                         ["link.folded", "out.folded"])
+
+    # ---- item 5: bad input ---------------------------------------------
+
+    def test_lib_fifo(self):
+        """--lib FIFO is refused at once, not opened and waited on."""
+        fifo = self.path("lib.so")
+        os.mkfifo(fifo)
+        self.refused(["--lib", fifo, "-p", self.live_pid(), "1", "1"],
+                     "not a regular file")
+
+    def test_lib_other_architecture(self):
+        """--lib with an aarch64 ELF header (libc's, e_machine patched)."""
+        libc = "/lib/x86_64-linux-gnu/libc.so.6"
+        with open(libc, "rb") as f:
+            data = bytearray(f.read())
+        data[18:20] = EM_AARCH64.to_bytes(2, "little")
+        lib = self.path("libc-aarch64.so.6")
+        with open(lib, "wb") as f:
+            f.write(data)
+        self.refused(["--lib", lib, "-p", self.live_pid(), "1", "1"],
+                     "another architecture")
+
+    def test_lib_not_elf(self):
+        lib = self.path("lib.so")
+        with open(lib, "w") as f:
+            f.write("not an ELF file at all\n" * 10)
+        self.refused(["--lib", lib, "-p", self.live_pid(), "1", "1"],
+                     "not an ELF file")
+
+    def test_pyroscope_url_with_crlf(self):
+        """A CR/LF in the URL: refused, and printed escaped on one line."""
+        line = self.refused(["--pyroscope", "http://127.0.0.1:4040/\r\nX: y",
+                             "-p", self.live_pid(), "1", "1"],
+                            "control characters")
+        self.assertIn("\\x0d\\x0a", line)
+
+    def test_label_with_newline(self):
+        self.refused(["--pyroscope", "http://127.0.0.1:4040", "--label",
+                      "env=a\nb", "-p", self.live_pid(), "1", "1"],
+                     "--label")
+
+    def test_command_empty(self):
+        self.refused(["-c", "", "1", "1"], "give a command")
+
+    def test_command_blank(self):
+        self.refused(["-c", "   ", "1", "1"], "give a command")
+
+    def test_command_unbalanced_quote(self):
+        self.refused(["-c", "echo \"unclosed", "1", "1"], "unbalanced")
+
+    def test_command_with_escape_sequence(self):
+        """A hostile -c string is shown escaped: no raw ESC on stderr
+        (status 1: a command that is not found cannot be traced)."""
+        line = self.refused(["-c", "\x1b[2Jnope", "1", "1"],
+                            "command not found", status=1)
+        self.assertNotIn("\x1b", line)
+        self.assertIn("\\x1b", line)
+
+    def test_duplicate_pid(self):
+        """-p PID -p PID traces one process and says so."""
+        t = self.start_target("leak_basic")
+        lt = self.start_tracer(["--json", "-p", t.ready_pid, "-p",
+                                t.ready_pid, "300ms"])
+        m = re.search(r"leaktrace: tracing (.*?):", lt.text("stderr"))
+        self.assertEqual(m.group(1) if m else None,
+                         "PID %d (leak_basic)" % t.ready_pid, lt.describe())
+        t.go()
+        t.wait_expect()
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        pids = [p["pid"] for p in lt.final_report()["processes"]]
+        self.assertEqual(pids, [t.ready_pid])
+
+    def test_output_keeps_command_stdout_apart(self):
+        """-o FILE --json -c CMD: the command's output stays on stdout,
+        every line of FILE is a report."""
+        out = self.path("reports.json")
+        lt = self.start_tracer(
+            ["--json", "-T", "1000", "-o", out, "-c",
+             "tests/targets/bin/leak_basic --now --exit --linger 7 1000",
+             "200ms"], wait=False)
+        rc = lt.wait(30, "exit after the command")
+        self.assertEqual(rc, 0, lt.describe())
+        stdout = lt.lines("stdout")
+        expects = [json.loads(l) for l in stdout if is_expect_line(l)]
+        self.assertEqual(len(expects), 1, lt.describe())
+        self.assertFalse([l for l in stdout if '"processes"' in l],
+                         "a report reached stdout")
+        with open(out) as f:
+            reports = [json.loads(l) for l in f if l.strip()]
+        self.assertTrue(reports and reports[-1].get("final"),
+                        "no final report in %s" % out)
+        m = re.search(r"\(pid (\d+)\)", lt.text("stderr"))
+        proc = find_process(reports[-1], int(m.group(1)))
+        self.assertFalse(compare_expect(expects[0], proc,
+                                        absent=("balanced",)))

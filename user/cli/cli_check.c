@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wordexp.h>
+#include "cli/cli_check.h"
+#include "lib/log.h"
+#include "lib/outfile.h"
+
+/* The machine leaktrace runs on: --lib must be built for it. */
+#if defined(__x86_64__)
+#define LT_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define LT_ELF_MACHINE EM_AARCH64
+#else
+#error "unsupported architecture"
+#endif
+
+int cli_check_printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return -EINVAL;
+	return 0;
+}
+
+static int usage(void)
+{
+	return LT_EXIT_USAGE;
+}
+
+static int check_output(const char *option, const char *path)
+{
+	int err;
+
+	if (!path)
+		return 0;
+	err = outfile_check(path);
+	if (!err)
+		return 0;
+	lt_error("cannot write %s %s: %s", option, path, outfile_strerror(err));
+	return usage();
+}
+
+/* Read the ELF header without blocking: a FIFO must not stop us. */
+static int read_elf_header(const char *path, Elf64_Ehdr *eh, const char **why)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st)) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = S_ISDIR(st.st_mode) ? "is a directory"
+					   : "not a regular file";
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	n = pread(fd, eh, sizeof(*eh), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG)) {
+		*why = "not an ELF file";
+		return -1;
+	}
+	return 0;
+}
+
+static int check_lib(const char *path)
+{
+	const char *why = NULL;
+	Elf64_Ehdr eh;
+
+	if (!path)
+		return 0;
+	if (read_elf_header(path, &eh, &why))
+		;
+	else if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+		 eh.e_machine != LT_ELF_MACHINE)
+		why = "an ELF file of another architecture";
+	else if (eh.e_type != ET_DYN && eh.e_type != ET_EXEC)
+		why = "not a library or an executable";
+	if (!why)
+		return 0;
+	lt_error("invalid --lib %s: %s", path, why);
+	return usage();
+}
+
+static const char *wordexp_why(int err)
+{
+	switch (err) {
+	case WRDE_SYNTAX:
+		return "unbalanced quote or bad syntax";
+	case WRDE_CMDSUB:
+		return "command substitution is not run";
+	case WRDE_BADCHAR:
+		return "shell operators (| & ; < > ...) need sh -c";
+	case WRDE_NOSPACE:
+		return "out of memory";
+	default:
+		return "give a command and its arguments";
+	}
+}
+
+static int check_command(const char *command)
+{
+	wordexp_t we;
+	int err;
+
+	if (!command)
+		return 0;
+	memset(&we, 0, sizeof(we));
+	err = wordexp(command, &we, WRDE_NOCMD);
+	if (!err || err == WRDE_NOSPACE)
+		wordfree(&we);
+	if (!err && !we.we_wordc)
+		err = WRDE_BADVAL;
+	if (!err)
+		return 0;
+	lt_error("invalid -c \"%s\": %s", command, wordexp_why(err));
+	return usage();
+}
+
+static int open_report_output(struct options *o)
+{
+	o->report_out = stdout;
+	if (!o->output)
+		return 0;
+	o->report_out = outfile_open_stream(o->output);
+	if (o->report_out)
+		return 0;
+	lt_error("cannot write -o %s: %s", o->output, outfile_strerror(-errno));
+	return usage();
+}
+
+int cli_check_options(struct options *o)
+{
+	int err = check_output("--folded", o->folded);
+
+	if (!err)
+		err = check_output("--svg", o->svg);
+	if (!err)
+		err = check_output("--svg-growth", o->svg_growth);
+	if (!err)
+		err = check_output("--pprof", o->pprof);
+	if (!err)
+		err = check_lib(o->lib);
+	if (!err)
+		err = check_command(o->command);
+	if (!err)
+		err = open_report_output(o);
+	return err;
+}
