@@ -335,7 +335,7 @@ static const char *const alloc_names[N_ALLOC] = {
 	"pvalloc",	  "free",
 };
 
-/* As in user/attach.c: argument registers each entry program reads. */
+/* As in user/kernel/probes.c: argument registers each entry program reads. */
 static const int alloc_nargs[N_ALLOC] = { 1, 2, 2, 3, 3, 2, 2, 1, 1, 1 };
 
 /* The libc we (and so the command) use. */

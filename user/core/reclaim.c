@@ -9,13 +9,10 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <bpf/bpf.h>
 #include "lib/addrmap.h"
 #include "leaktrace.h"
 #include "core/reclaim.h"
-
-/* Stacks per batch read: 256 of 1.5 KB. */
-#define BATCH 256
+#include "kernel/kmaps.h"
 
 static char in_set; /* the value of set members */
 
@@ -43,58 +40,6 @@ static int live_ids(struct addrmap *live, const struct raw_stat *heap,
 	return 0;
 }
 
-/* Pre-5.6 kernels have no batch operations: walk keys one by one. */
-static int kernel_ids_by_key(int fd, struct addrmap *set)
-{
-	uint64_t key, next, *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (set_add(set, next))
-			return -ENOMEM;
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-/*
- * Every id in the kernel's map, into a set (all keys first: deleting
- * while walking would restart the walk). Batch reads bring the stacks
- * along, which is still several times faster than one call per key.
- */
-static int kernel_ids(int fd, struct addrmap *set)
-{
-	struct lt_stack *vals = malloc(BATCH * sizeof(*vals));
-	uint64_t keys[BATCH], in_batch, out_batch;
-	bool first = true;
-	int err = 0;
-
-	if (!vals)
-		return -ENOMEM;
-	for (;;) {
-		__u32 count = BATCH, i;
-
-		if (bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
-					 &out_batch, keys, vals, &count,
-					 NULL)) {
-			err = -errno;
-			if (first && (errno == EINVAL || errno == ENOTSUP)) {
-				err = kernel_ids_by_key(fd, set);
-				break;
-			}
-		}
-		for (i = 0; i < count; i++)
-			if (set_add(set, keys[i]))
-				err = -ENOMEM;
-		if (err)
-			break;
-		in_batch = out_batch;
-		first = false;
-	}
-	free(vals);
-	return err == -ENOENT ? 0 : err;
-}
-
 /*
  * Copies of stacks deleted from the kernel in an earlier pass (so no
  * longer there) that nothing holds: a stack seen again is stored again by
@@ -120,7 +65,7 @@ static long drop_copies(struct stack_store *store, const struct addrmap *live,
 }
 
 /* Delete the kernel's unused stacks, each copied first. */
-static size_t delete_unused(int fd, struct stack_store *store,
+static size_t delete_unused(const struct kmaps *k, struct stack_store *store,
 			    const struct addrmap *live,
 			    const struct addrmap *in_kernel)
 {
@@ -132,13 +77,13 @@ static size_t delete_unused(int fd, struct stack_store *store,
 
 		if (addrmap_get(live, id) || stack_store_copy(store, id))
 			continue; /* in use, or no copy: keep it there */
-		if (!bpf_map_delete_elem(fd, &id))
+		if (kmaps_delete_stack(k, id))
 			deleted++;
 	}
 	return deleted;
 }
 
-int reclaim_stacks(int stacks_fd, struct stack_store *store,
+int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
 		   const struct raw_stat *heap, size_t n_heap,
 		   const struct mstat *maps, size_t n_maps,
 		   struct reclaim_pass *out)
@@ -150,7 +95,7 @@ int reclaim_stacks(int stacks_fd, struct stack_store *store,
 	*out = (struct reclaim_pass){ 0 };
 	err = live_ids(&live, heap, n_heap, maps, n_maps);
 	if (!err)
-		err = kernel_ids(stacks_fd, &in_kernel);
+		err = kmaps_stack_ids(k, &in_kernel);
 	if (err)
 		goto out;
 	out->kernel = in_kernel.used;
@@ -161,7 +106,7 @@ int reclaim_stacks(int stacks_fd, struct stack_store *store,
 		goto out;
 	}
 	out->dropped = dropped;
-	out->deleted = delete_unused(stacks_fd, store, &live, &in_kernel);
+	out->deleted = delete_unused(k, store, &live, &in_kernel);
 	out->copies = stack_store_count(store);
 out:
 	addrmap_free(&live, NULL);

@@ -27,7 +27,7 @@ struct reclaim_pass {
  * read from the kernel) and every mapping aggregate. Returns 0 or -errno;
  * *out says what was done.
  */
-int reclaim_stacks(int stacks_fd, struct stack_store *store,
+int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
 		   const struct raw_stat *heap, size_t n_heap,
 		   const struct mstat *maps, size_t n_maps,
 		   struct reclaim_pass *out);

@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
-#include "leaktrace.skel.h"
-#include "kernel/attach.h"
+#include "kernel/kmaps.h"
+#include "kernel/links.h"
+#include "kernel/loader.h"
+#include "kernel/probes.h"
+#include "kernel/spawn.h"
 #include "export/export.h"
 #include "lib/log.h"
 #include "core/mappings.h"
@@ -101,7 +103,7 @@ static void probe_pymalloc(struct session *s, struct traced_proc *p)
 			p->pid);
 		return;
 	}
-	err = tracer_attach_pymalloc(&s->tracer, p->pid, p->py_path);
+	err = probes_attach_pymalloc(&s->tracer, p->pid, p->py_path);
 	if (err && err != -ESRCH)
 		lt_warn("pid %d: cannot probe PyObject_Malloc: %s", p->pid,
 			strerror(-err));
@@ -119,7 +121,7 @@ static void sync_python(struct session *s)
 		if (!p->py_new)
 			continue;
 		p->py_new = false;
-		if (tracer_set_python(&s->tracer, p->pid, &p->py_config))
+		if (kmaps_set_python(s->tracer.maps, p->pid, &p->py_config))
 			lt_warn("pid %d: cannot enable Python frames", p->pid);
 		if (s->opts->pymalloc)
 			probe_pymalloc(s, p);
@@ -130,7 +132,7 @@ static void note_fork(struct session *s, uint32_t child, uint32_t parent)
 {
 	lt_debug("pid %u forked pid %u: tracing it too", parent, child);
 	procs_get(&s->procs, child, true);
-	tracer_add_child(&s->tracer, child);
+	probes_add_child(&s->tracer, child);
 }
 
 /* Decode a new Python stack while its code objects are still there. */
@@ -190,31 +192,13 @@ static int on_event(void *ctx, void *data, size_t len)
 
 static void read_losses(struct session *s, uint64_t *losses)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, c, i;
-	uint64_t *vals;
-
-	memset(losses, 0, LT_C_NR * sizeof(*losses));
-	if (ncpu <= 0)
-		return;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return;
-	fd = bpf_map__fd(s->tracer.skel->maps.counters);
-	for (c = 0; c < LT_C_NR; c++) {
-		__u32 key = c;
-
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (i = 0; i < ncpu; i++)
-			losses[c] += vals[i];
-	}
-	free(vals);
+	kmaps_read_counters(s->tracer.maps, losses);
 }
 
 /* Heap epochs below the limit are old enough for --min-age. */
 static uint32_t epoch_limit(const struct session *s, uint64_t now)
 {
-	uint64_t epoch = tracer_epoch_ns(&s->tracer);
+	uint64_t epoch = loader_epoch_ns(&s->tracer);
 
 	if (!s->opts->min_age_ns || !epoch)
 		return UINT32_MAX;
@@ -254,8 +238,7 @@ static int read_aggregates(struct session *s, uint64_t now,
 	long n_maps;
 	int err;
 
-	err = snapshot_read_heap(bpf_map__fd(s->tracer.skel->maps.stats),
-				 &a->heap, &a->n_heap);
+	err = kmaps_read_heap(s->tracer.maps, &a->heap, &a->n_heap);
 	if (err) {
 		lt_error("cannot read the kernel's allocation statistics: %s",
 			 strerror(-err));
@@ -296,9 +279,8 @@ static void reclaim(struct session *s, const struct aggregates *a)
 	struct reclaim_pass pass;
 	int err;
 
-	err = reclaim_stacks(bpf_map__fd(s->tracer.skel->maps.stacks),
-			     s->stacks, a->heap, a->n_heap, a->maps, a->n_maps,
-			     &pass);
+	err = reclaim_stacks(s->tracer.maps, s->stacks, a->heap, a->n_heap,
+			     a->maps, a->n_maps, &pass);
 	if (err) {
 		lt_warn("stack reclaim: %s", strerror(-err));
 		return;
@@ -362,7 +344,7 @@ static void forget_exited(struct session *s)
 			i++;
 			continue;
 		}
-		tracer_drop_pid(&s->tracer, pid);
+		probes_drop_pid(&s->tracer, pid);
 		mtrack_drop_process(s->mt, pid);
 		procs_remove(&s->procs, pid);
 	}
@@ -458,7 +440,7 @@ static void follow_children(struct session *s, pid_t pid, int depth)
 	for (i = 0; i < n && depth < 8; i++) {
 		if (procs_get(&s->procs, children[i], false))
 			continue;
-		if (tracer_follow(&s->tracer, children[i]))
+		if (probes_follow(&s->tracer, children[i]))
 			continue;
 		lt_debug("pid %d: tracing its child %d too", pid, children[i]);
 		procs_get(&s->procs, children[i], true);
@@ -472,13 +454,13 @@ static int attach_targets(struct session *s)
 	int i, err;
 
 	if (s->opts->command)
-		return tracer_spawn(&s->tracer);
+		return spawn_command(&s->tracer);
 	if (s->system_wide) {
-		err = tracer_attach_all(&s->tracer);
+		err = probes_attach_all(&s->tracer);
 		return err < 0 ? err : 0;
 	}
 	for (i = 0; i < s->opts->n_pids; i++) {
-		err = tracer_add_pid(&s->tracer, s->opts->pids[i]);
+		err = probes_add_pid(&s->tracer, s->opts->pids[i]);
 		if (err)
 			return err;
 		procs_get(&s->procs, s->opts->pids[i], true);
@@ -520,29 +502,28 @@ static int setup(struct session *s)
 	s->exp = exporter_new(s->opts, many_processes(s));
 	if (!s->exp)
 		return -ENOMEM;
-	err = tracer_load(&s->tracer, s->opts);
+	err = loader_open(&s->tracer, s->opts);
 	if (err)
 		return err;
 	s->mt = mtrack_new();
-	s->stacks = stack_store_new(bpf_map__fd(s->tracer.skel->maps.stacks));
-	s->rb = ring_buffer__new(bpf_map__fd(s->tracer.skel->maps.events),
-				 on_event, s, NULL);
+	s->stacks = stack_store_new(s->tracer.maps);
+	s->rb = kmaps_event_ring(s->tracer.maps, on_event, s);
 	if (!s->mt || !s->stacks || !s->rb) {
 		lt_error("out of memory");
 		return -ENOMEM;
 	}
-	err = tracer_attach_tracepoints(&s->tracer);
+	err = loader_attach_tracepoints(&s->tracer);
 	if (!err)
 		err = attach_targets(s);
 	if (!err && s->opts->command)
-		err = tracer_release_child(&s->tracer);
+		err = spawn_release(&s->tracer);
 	return err;
 }
 
 static void teardown(struct session *s)
 {
 	ring_buffer__free(s->rb);
-	tracer_destroy(&s->tracer);
+	loader_destroy(&s->tracer);
 	if (s->tracer.child > 0)
 		waitpid(s->tracer.child, NULL, 0);
 	snapshot_free(&s->prev);
@@ -571,7 +552,7 @@ static void release_exited_probes(struct session *s)
 		pids[n++] = p->pid;
 	}
 	if (n)
-		tracer_release_probes(&s->tracer, pids, n);
+		links_release_pids(&s->tracer, pids, n);
 }
 
 static int poll_timeout_ms(const struct session *s, uint64_t now)
@@ -602,7 +583,7 @@ static int run_loop(struct session *s)
 		if (now_ns() - s->last_report_ns < s->opts->interval_ns)
 			continue;
 		if (s->system_wide)
-			tracer_attach_all(&s->tracer); /* new containers */
+			probes_attach_all(&s->tracer); /* new containers */
 		/* The last of COUNT reports is the final one. */
 		if (s->opts->count && s->reports + 1 >= s->opts->count)
 			break;

@@ -2,11 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "leaktrace.h"
 #include "core/snapshot.h"
-
-#define BATCH 4096
 
 static int cmp_key(uint32_t at, uint64_t as, uint32_t bt, uint64_t bs)
 {
@@ -22,85 +19,6 @@ static int cmp_raw(const void *a, const void *b)
 	const struct raw_stat *x = a, *y = b;
 
 	return cmp_key(x->tgid, x->stack_id, y->tgid, y->stack_id);
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	void *p;
-	size_t cap2 = *cap ? *cap : 256;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	p = realloc(*arr, cap2 * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = cap2;
-	return 0;
-}
-
-static void add_raw(struct raw_stat *r, const struct lt_stat_key *k,
-		    const struct lt_stat *v)
-{
-	r->tgid = k->tgid;
-	r->epoch = k->epoch;
-	r->stack_id = k->stack_id;
-	r->bytes = v->bytes;
-	r->count = v->count;
-}
-
-/* Pre-5.6 kernels have no batch operations: walk keys one by one. */
-static int read_heap_by_key(int fd, struct raw_stat **out, size_t *n,
-			    size_t *cap)
-{
-	struct lt_stat_key key, next, *prev = NULL;
-	struct lt_stat val;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		if (grow((void **)out, cap, *n + 1, sizeof(**out)))
-			return -ENOMEM;
-		add_raw(&(*out)[(*n)++], &key, &val);
-	}
-	return 0;
-}
-
-int snapshot_read_heap(int fd, struct raw_stat **out, size_t *n)
-{
-	static struct lt_stat_key keys[BATCH];
-	static struct lt_stat vals[BATCH];
-	struct lt_stat_key in_batch, out_batch;
-	size_t cap = 0;
-	bool first = true;
-	int err;
-
-	*out = NULL;
-	*n = 0;
-	for (;;) {
-		__u32 count = BATCH, i;
-
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
-					   &out_batch, keys, vals, &count,
-					   NULL);
-		if (err && errno != ENOENT) {
-			if (first && (errno == EINVAL || errno == ENOTSUP))
-				return read_heap_by_key(fd, out, n, &cap);
-			return -errno;
-		}
-		if (grow((void **)out, &cap, *n + count, sizeof(**out)))
-			return -ENOMEM;
-		for (i = 0; i < count; i++)
-			add_raw(&(*out)[(*n)++], &keys[i], &vals[i]);
-		if (err) /* ENOENT: that was the last batch */
-			return 0;
-		in_batch = out_batch;
-		first = false;
-	}
 }
 
 static void merge_heap(struct stack_row *rows, size_t *n, struct raw_stat *heap,

@@ -49,9 +49,6 @@ int snapshot_build(struct snapshot *out, struct raw_stat *heap, size_t n_heap,
 		   uint32_t epoch_limit, const struct mstat *maps,
 		   size_t n_maps, const struct snapshot *prev);
 
-/* Read the kernel's stats map (batch reads when the kernel has them). */
-int snapshot_read_heap(int stats_fd, struct raw_stat **out, size_t *n);
-
 /* How many of the last reports (up to the window) this row grew in. */
 int row_trend(const struct stack_row *r, int *window);
 

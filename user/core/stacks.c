@@ -3,22 +3,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include "lib/addrmap.h"
 #include "leaktrace.h"
 #include "core/stacks.h"
+#include "kernel/kmaps.h"
 
 struct stack_store {
-	int fd;
-	struct addrmap stacks; /* id -> struct lt_stack */
+	const struct kmaps *maps; /* NULL: no kernel (unit tests) */
+	struct addrmap stacks;	  /* id -> struct lt_stack */
 };
 
-struct stack_store *stack_store_new(int stacks_fd)
+struct stack_store *stack_store_new(const struct kmaps *maps)
 {
 	struct stack_store *s = calloc(1, sizeof(*s));
 
 	if (s)
-		s->fd = stacks_fd;
+		s->maps = maps;
 	return s;
 }
 
@@ -44,9 +44,8 @@ static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 	st = malloc(sizeof(*st));
 	if (!st)
 		return NULL;
-	if (bpf_map_lookup_elem(s->fd, &id, st) ||
-	    st->len > LT_MAX_STACK_DEPTH || st->py_len > LT_MAX_PY_FRAMES ||
-	    addrmap_put(&s->stacks, id, st)) {
+	if (kmaps_read_stack(s->maps, id, st) || st->len > LT_MAX_STACK_DEPTH ||
+	    st->py_len > LT_MAX_PY_FRAMES || addrmap_put(&s->stacks, id, st)) {
 		free(st);
 		return NULL;
 	}

@@ -11,8 +11,9 @@
 #include "sym/symbolize.h"
 
 struct stack_store;
+struct kmaps;
 
-struct stack_store *stack_store_new(int stacks_fd);
+struct stack_store *stack_store_new(const struct kmaps *maps);
 void stack_store_free(struct stack_store *s);
 
 /*

@@ -94,7 +94,7 @@ static void test_profile_from_report(void **state)
 	struct fake x;
 
 	fake_report(&x, 100, 0);
-	x.r.stacks = stack_store_new(-1);
+	x.r.stacks = stack_store_new(NULL);
 	assert_int_equal(baseline_take(&b, &x.r), 0);
 	x.rows[0].heap_bytes = 300;
 	/* Without a baseline: the stack with bytes, base = bytes. */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "leaktrace.skel.h"
+#include "core/snapshot.h"
+#include "kernel/kmaps.h"
+#include "lib/addrmap.h"
+
+/* Entries per batch read: aggregates are small, stacks 1.5 KB each. */
+#define HEAP_BATCH  4096
+#define STACK_BATCH 256
+#define KEY_BATCH   4096
+
+struct kmaps {
+	int counters, stats, allocs, stacks, targets, py_procs, events;
+};
+
+struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
+{
+	struct kmaps *k = malloc(sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->counters = bpf_map__fd(skel->maps.counters);
+	k->stats = bpf_map__fd(skel->maps.stats);
+	k->allocs = bpf_map__fd(skel->maps.allocs);
+	k->stacks = bpf_map__fd(skel->maps.stacks);
+	k->targets = bpf_map__fd(skel->maps.targets);
+	k->py_procs = bpf_map__fd(skel->maps.py_procs);
+	k->events = bpf_map__fd(skel->maps.events);
+	return k;
+}
+
+void kmaps_free(struct kmaps *k)
+{
+	free(k);
+}
+
+/* Called with each batch read; non-zero stops the walk with that value. */
+typedef int (*kmaps_visit_fn)(const void *keys, const void *vals, size_t n,
+			      void *ctx);
+
+/*
+ * The one walk over a hash map: batch reads (5.6+, and 5.8 is required)
+ * of up to batch entries, each batch handed to visit.
+ */
+static int kmaps_walk(int fd, size_t key_size, size_t val_size, size_t batch,
+		      kmaps_visit_fn visit, void *ctx)
+{
+	char *keys = malloc(batch * key_size), *vals = malloc(batch * val_size);
+	char in_batch[32], out_batch[32]; /* every key type fits */
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = batch;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : in_batch, out_batch,
+					 keys, vals, &count, NULL))
+			err = -errno;
+		if (err && err != -ENOENT)
+			break;
+		if (count) {
+			int stop = visit(keys, vals, count, ctx);
+
+			if (stop) {
+				err = stop;
+				break;
+			}
+		}
+		if (err) /* ENOENT: that was the last batch */
+			break;
+		memcpy(in_batch, out_batch, sizeof(in_batch));
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return err == -ENOENT ? 0 : err;
+}
+
+void kmaps_read_counters(const struct kmaps *k, uint64_t out[LT_C_NR])
+{
+	int ncpu = libbpf_num_possible_cpus(), c, i;
+	uint64_t *vals;
+
+	memset(out, 0, LT_C_NR * sizeof(*out));
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (c = 0; c < LT_C_NR; c++) {
+		__u32 key = c;
+
+		if (bpf_map_lookup_elem(k->counters, &key, vals))
+			continue;
+		for (i = 0; i < ncpu; i++)
+			out[c] += vals[i];
+	}
+	free(vals);
+}
+
+struct heap_read {
+	struct raw_stat *rows;
+	size_t n, cap;
+};
+
+static int add_heap_batch(const void *keys, const void *vals, size_t n,
+			  void *ctx)
+{
+	const struct lt_stat_key *k = keys;
+	const struct lt_stat *v = vals;
+	struct heap_read *h = ctx;
+	size_t i;
+
+	if (h->n + n > h->cap) {
+		size_t cap = h->cap ? h->cap : 256;
+		struct raw_stat *rows;
+
+		while (cap < h->n + n)
+			cap *= 2;
+		rows = realloc(h->rows, cap * sizeof(*rows));
+		if (!rows)
+			return -ENOMEM;
+		h->rows = rows;
+		h->cap = cap;
+	}
+	for (i = 0; i < n; i++) {
+		struct raw_stat *r = &h->rows[h->n++];
+
+		r->tgid = k[i].tgid;
+		r->epoch = k[i].epoch;
+		r->stack_id = k[i].stack_id;
+		r->bytes = v[i].bytes;
+		r->count = v[i].count;
+	}
+	return 0;
+}
+
+int kmaps_read_heap(const struct kmaps *k, struct raw_stat **out, size_t *n)
+{
+	struct heap_read h = { 0 };
+	int err = kmaps_walk(k->stats, sizeof(struct lt_stat_key),
+			     sizeof(struct lt_stat), HEAP_BATCH, add_heap_batch,
+			     &h);
+
+	*out = h.rows;
+	*n = h.n;
+	return err;
+}
+
+int kmaps_read_stack(const struct kmaps *k, uint64_t id, struct lt_stack *out)
+{
+	if (!k)
+		return -ENOENT;
+	return bpf_map_lookup_elem(k->stacks, &id, out) ? -errno : 0;
+}
+
+static char in_set; /* the value of set members */
+
+static int add_stack_ids(const void *keys, const void *vals, size_t n,
+			 void *ctx)
+{
+	const uint64_t *ids = keys;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] > LT_STACK_ALLOCATOR && /* reserved: never stored */
+		    addrmap_put(ctx, ids[i], &in_set))
+			return -ENOMEM;
+	return 0;
+}
+
+int kmaps_stack_ids(const struct kmaps *k, struct addrmap *set)
+{
+	return kmaps_walk(k->stacks, sizeof(uint64_t), sizeof(struct lt_stack),
+			  STACK_BATCH, add_stack_ids, set);
+}
+
+bool kmaps_delete_stack(const struct kmaps *k, uint64_t id)
+{
+	return !bpf_map_delete_elem(k->stacks, &id);
+}
+
+int kmaps_add_target(const struct kmaps *k, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(k->targets, &key, &one, BPF_ANY) ? -errno
+								    : 0;
+}
+
+int kmaps_set_python(const struct kmaps *k, pid_t pid,
+		     const struct lt_py_config *config)
+{
+	__u32 key = pid;
+
+	return bpf_map_update_elem(k->py_procs, &key, config, BPF_ANY) ? -errno
+								       : 0;
+}
+
+/* Keys of the listed processes, collected first and deleted after. */
+struct doomed_keys {
+	const pid_t *pids;
+	size_t n_pids, key_size;
+	char *keys;
+	size_t n, cap;
+};
+
+static bool pid_listed(const pid_t *pids, size_t n, __u32 tgid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((__u32)pids[i] == tgid)
+			return true;
+	return false;
+}
+
+/* Both key types start with the tgid. */
+static int collect_doomed(const void *keys, const void *vals, size_t n,
+			  void *ctx)
+{
+	struct doomed_keys *d = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *key = (const char *)keys + i * d->key_size;
+
+		if (!pid_listed(d->pids, d->n_pids, *(const __u32 *)key))
+			continue;
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? 2 * d->cap : 256;
+			char *grown = realloc(d->keys, cap * d->key_size);
+
+			if (!grown)
+				return -ENOMEM;
+			d->keys = grown;
+			d->cap = cap;
+		}
+		memcpy(d->keys + d->n++ * d->key_size, key, d->key_size);
+	}
+	return 0;
+}
+
+/* Deleting while walking a hash map restarts the walk: keys first. */
+static long forget_in_map(int fd, size_t key_size, size_t val_size,
+			  const pid_t *pids, size_t n)
+{
+	struct doomed_keys d = { .pids = pids,
+				 .n_pids = n,
+				 .key_size = key_size };
+	size_t i;
+
+	kmaps_walk(fd, key_size, val_size, KEY_BATCH, collect_doomed, &d);
+	for (i = 0; i < d.n; i++)
+		bpf_map_delete_elem(fd, d.keys + i * key_size);
+	free(d.keys);
+	return d.n;
+}
+
+long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n)
+{
+	long removed;
+	size_t i;
+
+	if (!n)
+		return 0;
+	removed = forget_in_map(k->stats, sizeof(struct lt_stat_key),
+				sizeof(struct lt_stat), pids, n);
+	removed += forget_in_map(k->allocs, sizeof(struct lt_alloc_key),
+				 sizeof(struct lt_alloc_info), pids, n);
+	for (i = 0; i < n; i++) {
+		__u32 key = pids[i];
+
+		bpf_map_delete_elem(k->targets, &key);
+		bpf_map_delete_elem(k->py_procs, &key);
+	}
+	return removed;
+}
+
+struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
+				     ring_buffer_sample_fn fn, void *ctx)
+{
+	return ring_buffer__new(k->events, fn, ctx, NULL);
+}

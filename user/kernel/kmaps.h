@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel side's maps, for the rest of user space: loss counters, heap
+ * aggregates, stacks, the traced processes and their Python settings, the
+ * event ring. Only this module and the loader see the BPF skeleton; the
+ * loader makes the handle after loading (kmaps_new).
+ */
+#ifndef LT_KMAPS_H
+#define LT_KMAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+
+struct kmaps;
+struct leaktrace_bpf;
+struct raw_stat;
+struct addrmap;
+
+/* A handle on a loaded skeleton's maps (NULL: out of memory). */
+struct kmaps *kmaps_new(const struct leaktrace_bpf *skel);
+void kmaps_free(struct kmaps *k);
+
+/* Loss and health counters, summed over CPUs (zeros where unreadable). */
+void kmaps_read_counters(const struct kmaps *k, uint64_t out[LT_C_NR]);
+
+/* Every heap aggregate (process, age epoch, stack), *out to free. */
+int kmaps_read_heap(const struct kmaps *k, struct raw_stat **out, size_t *n);
+
+/* One stored stack. 0, or -errno (-ENOENT: not there). */
+int kmaps_read_stack(const struct kmaps *k, uint64_t id, struct lt_stack *out);
+
+/* Every stack id in the kernel's map, into set (members point anywhere). */
+int kmaps_stack_ids(const struct kmaps *k, struct addrmap *set);
+
+/* Delete one stack; true when it was there. */
+bool kmaps_delete_stack(const struct kmaps *k, uint64_t id);
+
+/* Trace pid's mapping syscalls and, with probes limited to it, its calls. */
+int kmaps_add_target(const struct kmaps *k, pid_t pid);
+
+/* Tell the kernel side where a process keeps its Python frames. */
+int kmaps_set_python(const struct kmaps *k, pid_t pid,
+		     const struct lt_py_config *config);
+
+/*
+ * Drop what the kernel keeps for processes that exited (blocks,
+ * aggregates, target and Python entries), so a reused PID starts clean.
+ * Returns the blocks and aggregates removed.
+ */
+long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n);
+
+/* The ring of mapping, fork, exit and new-stack events. */
+struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
+				     ring_buffer_sample_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "kernel/kmaps.h"
+#include "kernel/links.h"
+#include "kernel/loader.h"
+#include "kernel/spawn.h"
+#include "kernel/uprobe_session.h"
+#include "lib/log.h"
+
+#define CAP_SYS_ADMIN 21
+#define CAP_PERFMON   38
+#define CAP_BPF	      39
+
+static struct bpf_program *entry_prog(const struct leaktrace_bpf *skel,
+				      enum lt_func f)
+{
+	struct bpf_program *progs[LT_F_NR] = {
+		[LT_F_MALLOC] = skel->progs.malloc_entry,
+		[LT_F_CALLOC] = skel->progs.calloc_entry,
+		[LT_F_REALLOC] = skel->progs.realloc_entry,
+		[LT_F_REALLOCARRAY] = skel->progs.reallocarray_entry,
+		[LT_F_POSIX_MEMALIGN] = skel->progs.posix_memalign_entry,
+		[LT_F_ALIGNED_ALLOC] = skel->progs.aligned_alloc_entry,
+		[LT_F_MEMALIGN] = skel->progs.memalign_entry,
+		[LT_F_VALLOC] = skel->progs.valloc_entry,
+		[LT_F_PVALLOC] = skel->progs.pvalloc_entry,
+		[LT_F_FREE] = skel->progs.free_entry,
+	};
+	return progs[f];
+}
+
+static bool has_capability(int cap)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << cap);
+}
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static int check_system(void)
+{
+	if (!has_capability(CAP_SYS_ADMIN) &&
+	    !(has_capability(CAP_BPF) && has_capability(CAP_PERFMON))) {
+		lt_error(
+			"permission denied: tracing needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN); run it with sudo");
+		return -EPERM;
+	}
+	if (!kernel_at_least(5, 8)) {
+		lt_error(
+			"kernel too old: leaktrace needs Linux 5.8 or newer with BTF");
+		return -ENOTSUP;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		lt_error(
+			"kernel BTF missing (/sys/kernel/btf/vmlinux): leaktrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/*
+ * Since 6.1 hash maps can allocate elements at run time from tracing
+ * programs; before that only preallocated maps are safe there.
+ */
+static void size_maps(struct leaktrace_bpf *skel, long max_stacks)
+{
+	if (!kernel_at_least(6, 1)) {
+		bpf_map__set_max_entries(skel->maps.allocs, 1 << 18);
+		bpf_map__set_max_entries(skel->maps.stacks, 1 << 13);
+		bpf_map__set_max_entries(skel->maps.stats, 1 << 15);
+	} else {
+		bpf_map__set_map_flags(skel->maps.allocs, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.stats, BPF_F_NO_PREALLOC);
+	}
+	if (max_stacks)
+		bpf_map__set_max_entries(skel->maps.stacks, max_stacks);
+}
+
+/*
+ * Tables for --sample, at the midpoints of their buckets: -ln(u) for
+ * exponential gaps, g(x) = x / (1 - exp(-x)) for block weights.
+ */
+static void set_sampling(struct leaktrace_bpf *skel, uint64_t period)
+{
+	int i;
+
+	skel->rodata->sample_bytes = period;
+	for (i = 0; i < LT_SAMPLE_TABLE; i++) {
+		double u = (i + 0.5) / LT_SAMPLE_TABLE;
+		double x = (i + 0.5) * LT_SAMPLE_XMAX / LT_SAMPLE_TABLE;
+
+		skel->rodata->neglog_q16[i] = (uint32_t)(-log(u) * 65536.0);
+		skel->rodata->gain_q16[i] =
+			(uint32_t)(x / -expm1(-x) * 65536.0);
+	}
+}
+
+static uint64_t epoch_for(uint64_t min_age_ns)
+{
+	uint64_t epoch = min_age_ns / 4;
+
+	return epoch < 100000000ULL ? 100000000ULL : epoch;
+}
+
+/*
+ * Uprobe sessions where the kernel has them (6.13+): one program for every
+ * allocator function, returns trapped only when needed. Else one entry
+ * program per function and a return program shared by all.
+ */
+static void choose_probe_programs(struct tracer *t)
+{
+	struct leaktrace_bpf *skel = t->skel;
+	int f;
+
+	t->sessions = !t->opts->no_sessions && uprobe_sessions_supported();
+	skel->rodata->use_sessions = t->sessions;
+	bpf_program__set_autoload(skel->progs.alloc_session, t->sessions);
+	bpf_program__set_autoload(skel->progs.alloc_return, !t->sessions);
+	for (f = 0; f < LT_F_NR; f++)
+		bpf_program__set_autoload(entry_prog(skel, f), !t->sessions);
+	if (t->sessions)
+		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
+						      LT_ATTACH_UPROBE_SESSION);
+	lt_debug("allocator probes: %s",
+		 t->sessions ? "uprobe sessions, one link per library"
+			     : "a uprobe and a uretprobe per function");
+}
+
+int loader_open(struct tracer *t, const struct options *opts)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->opts = opts;
+	t->child_go_fd = t->child_err_fd = -1;
+	err = check_system();
+	if (err)
+		return err;
+
+	t->skel = leaktrace_bpf__open();
+	if (!t->skel) {
+		lt_error("cannot open the BPF program: %s", strerror(errno));
+		return -errno;
+	}
+	t->skel->rodata->system_wide = !opts->n_pids && !opts->command;
+	t->skel->rodata->self_tgid = getpid();
+	t->skel->rodata->min_size = opts->min_size;
+	t->skel->rodata->max_size = opts->max_size;
+	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
+	if (opts->sample_bytes)
+		set_sampling(t->skel, opts->sample_bytes);
+	if (opts->min_age_ns)
+		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
+	size_maps(t->skel, opts->max_stacks);
+	choose_probe_programs(t);
+
+	err = leaktrace_bpf__load(t->skel);
+	if (err) {
+		lt_error(
+			"cannot load the BPF program into the kernel: %s (run with -vv for the verifier log)",
+			strerror(-err));
+		return err;
+	}
+	t->maps = kmaps_new(t->skel);
+	if (!t->maps) {
+		lt_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+uint64_t loader_epoch_ns(const struct tracer *t)
+{
+	return t->skel->rodata->epoch_ns;
+}
+
+int loader_attach_tracepoints(struct tracer *t)
+{
+	struct bpf_program *progs[] = {
+		t->skel->progs.sys_enter,
+		t->skel->progs.sys_exit,
+		t->skel->progs.process_exit,
+		t->skel->progs.process_fork,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link = bpf_program__attach(progs[i]);
+		int err = libbpf_get_error(link);
+
+		if (err) {
+			lt_error("cannot attach tracepoint %s: %s",
+				 bpf_program__section_name(progs[i]),
+				 strerror(-err));
+			return err;
+		}
+		err = links_keep(t, link, -1, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct bpf_program *loader_entry_prog(const struct tracer *t, enum lt_func f)
+{
+	return entry_prog(t->skel, f);
+}
+
+struct bpf_program *loader_return_prog(const struct tracer *t)
+{
+	return t->skel->progs.alloc_return;
+}
+
+int loader_session_prog_fd(const struct tracer *t)
+{
+	return bpf_program__fd(t->skel->progs.alloc_session);
+}
+
+void loader_destroy(struct tracer *t)
+{
+	links_release_all(t);
+	free(t->libs);
+	t->libs = NULL;
+	t->n_libs = t->cap_libs = 0;
+	spawn_close(t);
+	kmaps_free(t->maps);
+	t->maps = NULL;
+	leaktrace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
