@@ -15,24 +15,33 @@ static struct traced_proc *find(struct proc_table *t, pid_t pid)
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (t->procs[i].pid == pid)
-			return &t->procs[i];
+		if (t->procs[i]->pid == pid)
+			return t->procs[i];
 	return NULL;
 }
 
+/*
+ * Each entry has its own allocation: callers (a report being built, an
+ * event handler) keep pointers while new processes are added.
+ */
 static struct traced_proc *append(struct proc_table *t)
 {
+	struct traced_proc *p;
+
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
-		struct traced_proc *p = realloc(t->procs, cap * sizeof(*p));
+		struct traced_proc **procs =
+			realloc(t->procs, cap * sizeof(*procs));
 
-		if (!p)
+		if (!procs)
 			return NULL;
-		t->procs = p;
+		t->procs = procs;
 		t->cap = cap;
 	}
-	memset(&t->procs[t->n], 0, sizeof(t->procs[0]));
-	return &t->procs[t->n++];
+	p = calloc(1, sizeof(*p));
+	if (p)
+		t->procs[t->n++] = p;
+	return p;
 }
 
 /* A CPython interpreter may show up late (-c, or a launcher that execs). */
@@ -93,7 +102,7 @@ void procs_refresh_modules(struct proc_table *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
-		struct traced_proc *p = &t->procs[i];
+		struct traced_proc *p = t->procs[i];
 
 		if (!p->modules_stale || p->exited)
 			continue;
@@ -108,13 +117,16 @@ void procs_refresh_modules(struct proc_table *t)
 
 void procs_remove(struct proc_table *t, pid_t pid)
 {
-	struct traced_proc *p = find(t, pid);
+	size_t i;
 
-	if (!p)
+	for (i = 0; i < t->n && t->procs[i]->pid != pid; i++)
+		;
+	if (i == t->n)
 		return;
-	symbolizer_free(p->sym);
-	py_decoder_free(p->py);
-	*p = t->procs[--t->n];
+	symbolizer_free(t->procs[i]->sym);
+	py_decoder_free(t->procs[i]->py);
+	free(t->procs[i]);
+	t->procs[i] = t->procs[--t->n];
 }
 
 void procs_free(struct proc_table *t)
@@ -122,8 +134,9 @@ void procs_free(struct proc_table *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
-		symbolizer_free(t->procs[i].sym);
-		py_decoder_free(t->procs[i].py);
+		symbolizer_free(t->procs[i]->sym);
+		py_decoder_free(t->procs[i]->py);
+		free(t->procs[i]);
 	}
 	free(t->procs);
 	memset(t, 0, sizeof(*t));

@@ -34,7 +34,8 @@ struct traced_proc {
 };
 
 struct proc_table {
-	struct traced_proc *procs;
+	/* Entries never move: pointers to them stay valid. */
+	struct traced_proc **procs;
 	size_t n, cap;
 	struct symcache *symcache; /* modules and symbols, shared by all */
 };
@@ -45,7 +46,7 @@ struct traced_proc *procs_get(struct proc_table *t, pid_t pid, bool create);
 /* Re-read the module list of processes that mapped new code. */
 void procs_refresh_modules(struct proc_table *t);
 
-/* Forget a process (after its final report). */
+/* Forget a process (after its final report); its entry is freed. */
 void procs_remove(struct proc_table *t, pid_t pid);
 
 void procs_free(struct proc_table *t);

@@ -116,7 +116,7 @@ static void sync_python(struct session *s)
 	size_t i;
 
 	for (i = 0; i < s->procs.n; i++) {
-		struct traced_proc *p = &s->procs.procs[i];
+		struct traced_proc *p = s->procs.procs[i];
 
 		if (!p->py_new)
 			continue;
@@ -337,7 +337,7 @@ static void forget_exited(struct session *s)
 	size_t i = 0;
 
 	while (i < s->procs.n) {
-		struct traced_proc *p = &s->procs.procs[i];
+		struct traced_proc *p = s->procs.procs[i];
 		pid_t pid = p->pid;
 
 		if (!p->exited || is_root_target(s, pid)) {
@@ -485,7 +485,7 @@ static void announce(const struct session *s)
 			 t->n_libs == 1 ? "y" : "ies");
 	else if (s->opts->n_pids == 1)
 		snprintf(what, sizeof(what), "PID %d (%s)", s->opts->pids[0],
-			 s->procs.n ? s->procs.procs[0].comm : "?");
+			 s->procs.n ? s->procs.procs[0]->comm : "?");
 	else
 		snprintf(what, sizeof(what), "%d processes", s->opts->n_pids);
 	lt_info("tracing %s: allocator %s, mapping syscalls; report every %.3g s, Ctrl-C for the final report",
@@ -544,7 +544,7 @@ static void release_exited_probes(struct session *s)
 	size_t i, n = 0;
 
 	for (i = 0; i < s->procs.n && n < 64; i++) {
-		struct traced_proc *p = &s->procs.procs[i];
+		struct traced_proc *p = s->procs.procs[i];
 
 		if (!p->exited || p->probes_released)
 			continue;
