@@ -23,7 +23,7 @@ CFLAGS ?= -O2 -g
 EXTRA_CFLAGS ?=
 LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 	  -D_GNU_SOURCE -DLEAKTRACE_VERSION='"$(VERSION)"' \
-	  -I$(OUT) -Ibpf -Iuser -MMD -MP
+	  -DLT_ARCH_$(ARCH) -I$(OUT) -Ibpf -Iuser -MMD -MP
 ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function

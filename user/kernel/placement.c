@@ -17,87 +17,12 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "kernel/arch.h"
 #include "kernel/placement.h"
-
-/* ---- what the kernel emulates, by release --------------------------- */
-
-enum emu_kind {
-	EMU_NONE,
-	EMU_BRANCH,  /* jmp rel8/rel32, jcc rel8/rel32, call rel32 */
-	EMU_NOP,     /* 90 */
-	EMU_PUSH,    /* push of a 64-bit register */
-	EMU_NOP_OSP, /* 66 90 */
-	EMU_NOPL,    /* the long nops, 0f 1f /0 */
-	EMU_NR,
-};
-
-/*
- * First release of arch/x86/kernel/uprobes.c emulating each kind:
- *   3.15  relative jmp, jcc and call (branch_xol_ops), and 90
- *   4.15  push of rax..rdi, and of r8..r15 with the lone 41 prefix
- *   6.2   66 90 (before, branch_setup_xol_ops refused the 66 prefix)
- *   6.16  every nop of the kernel's own table x86_nops[1..8]
- * Other prefixes are never chosen: 66 on a branch is refused, CS/DS/ES/SS
- * and lock make the probe fail, and the rest is single-stepped.
- */
-static const unsigned int emu_since[EMU_NR] = {
-	[EMU_NONE] = ~0u,
-	[EMU_BRANCH] = PLACEMENT_KV(3, 15),
-	[EMU_NOP] = PLACEMENT_KV(3, 15),
-	[EMU_PUSH] = PLACEMENT_KV(4, 15),
-	[EMU_NOP_OSP] = PLACEMENT_KV(6, 2),
-	[EMU_NOPL] = PLACEMENT_KV(6, 16),
-};
-
-/* The multi-byte nops Intel's manual recommends, 3 to 8 bytes long. */
-static const uint8_t long_nops[6][8] = {
-	{ 0x0f, 0x1f, 0x00 },
-	{ 0x0f, 0x1f, 0x40, 0x00 },
-	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 },
-	{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
-	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
-	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
-};
-
-static bool between(uint8_t b, uint8_t lo, uint8_t hi)
-{
-	return b >= lo && b <= hi;
-}
-
-static enum emu_kind emu_kind(const uint8_t *b, size_t len)
-{
-	switch (len) {
-	case 1:
-		if (b[0] == 0x90)
-			return EMU_NOP;
-		if (between(b[0], 0x50, 0x57))
-			return EMU_PUSH;
-		break;
-	case 2:
-		if (between(b[0], 0x70, 0x7f) || b[0] == 0xeb)
-			return EMU_BRANCH;
-		if (b[0] == 0x41 && between(b[1], 0x50, 0x57))
-			return EMU_PUSH;
-		if (b[0] == 0x66 && b[1] == 0x90)
-			return EMU_NOP_OSP;
-		break;
-	case 5:
-		if (b[0] == 0xe8 || b[0] == 0xe9)
-			return EMU_BRANCH;
-		break;
-	case 6:
-		if (b[0] == 0x0f && between(b[1], 0x80, 0x8f))
-			return EMU_BRANCH;
-		break;
-	}
-	if (len >= 3 && len <= 8 && !memcmp(b, long_nops[len - 3], len))
-		return EMU_NOPL;
-	return EMU_NONE;
-}
 
 bool placement_emulated(const uint8_t *insn, size_t len, unsigned int kver)
 {
-	return kver >= emu_since[emu_kind(insn, len)];
+	return kver >= arch_emulated_since(insn, len);
 }
 
 unsigned int placement_kernel(void)
@@ -108,158 +33,6 @@ unsigned int placement_kernel(void)
 	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
 		return 0;
 	return PLACEMENT_KV(major, minor > 255 ? 255 : minor);
-}
-
-/* ---- what an instruction before the probe may do -------------------- */
-
-/* Registers the probe reads, as bits of this enum. */
-enum watched { W_RDI, W_RSI, W_RDX, W_RSP, W_RBP, W_NONE };
-
-static const char *const watched_names[W_NONE] = { "rdi", "rsi", "rdx", "rsp",
-						   "rbp" };
-
-static enum watched watched_reg(unsigned int reg)
-{
-	switch (reg) {
-	case X86_REG_RDI:
-	case X86_REG_EDI:
-	case X86_REG_DI:
-	case X86_REG_DIL:
-		return W_RDI;
-	case X86_REG_RSI:
-	case X86_REG_ESI:
-	case X86_REG_SI:
-	case X86_REG_SIL:
-		return W_RSI;
-	case X86_REG_RDX:
-	case X86_REG_EDX:
-	case X86_REG_DX:
-	case X86_REG_DL:
-	case X86_REG_DH:
-		return W_RDX;
-	case X86_REG_RSP:
-	case X86_REG_ESP:
-	case X86_REG_SP:
-	case X86_REG_SPL:
-		return W_RSP;
-	case X86_REG_RBP:
-	case X86_REG_EBP:
-	case X86_REG_BP:
-	case X86_REG_BPL:
-		return W_RBP;
-	default:
-		return W_NONE;
-	}
-}
-
-/* The argument registers (rdi, rsi, rdx), the stack and frame pointers. */
-static unsigned int watched_mask(int nargs)
-{
-	unsigned int mask = 1u << W_RSP | 1u << W_RBP;
-	int i;
-
-	for (i = 0; i < nargs && i < 3; i++)
-		mask |= 1u << (W_RDI + i);
-	return mask;
-}
-
-static bool is_segment(unsigned int reg)
-{
-	return reg == X86_REG_CS || reg == X86_REG_DS || reg == X86_REG_ES ||
-	       reg == X86_REG_FS || reg == X86_REG_GS || reg == X86_REG_SS;
-}
-
-/* Instructions that only read registers and memory, and set flags. */
-static bool writes_nothing(unsigned int id)
-{
-	switch (id) {
-	case X86_INS_ENDBR64:
-	case X86_INS_NOP:
-	case X86_INS_TEST:
-	case X86_INS_CMP:
-	case X86_INS_BT:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Instructions whose only other effect is writing their first operand. */
-static bool writes_first_operand(unsigned int id)
-{
-	switch (id) {
-	case X86_INS_MOV:
-	case X86_INS_MOVABS:
-	case X86_INS_MOVZX:
-	case X86_INS_MOVSX:
-	case X86_INS_MOVSXD:
-	case X86_INS_LEA:
-	case X86_INS_ADD:
-	case X86_INS_SUB:
-	case X86_INS_AND:
-	case X86_INS_OR:
-	case X86_INS_XOR:
-	case X86_INS_NEG:
-	case X86_INS_NOT:
-	case X86_INS_INC:
-	case X86_INS_DEC:
-	case X86_INS_SHL:
-	case X86_INS_SHR:
-	case X86_INS_SAR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* A watched register the disassembler says the instruction writes. */
-static enum watched written_reg(csh h, const cs_insn *in, unsigned int mask)
-{
-	cs_regs rd, wr;
-	uint8_t nrd, nwr, i;
-
-	if (cs_regs_access(h, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
-		return W_RSP; /* unknown: assume the worst */
-	for (i = 0; i < nwr; i++) {
-		enum watched w = watched_reg(wr[i]);
-
-		if (w != W_NONE && (mask & 1u << w))
-			return w;
-	}
-	return W_NONE;
-}
-
-/*
- * May the probe go after this instruction? Only if its effects are known
- * and leave the watched registers and memory alone. Else why says why not.
- */
-static bool harmless(csh h, const cs_insn *in, unsigned int mask, char *why,
-		     size_t len)
-{
-	const cs_x86 *x = &in->detail->x86;
-	const cs_x86_op *dst = &x->operands[0];
-	enum watched w = written_reg(h, in, mask);
-
-	/* The destination too, in case the disassembler leaves it out. */
-	if (w == W_NONE && writes_first_operand(in->id) && x->op_count &&
-	    dst->type == X86_OP_REG)
-		w = watched_reg(dst->reg);
-	if (w != W_NONE && (mask & 1u << w)) {
-		snprintf(why, len, "writes %s", watched_names[w]);
-		return false;
-	}
-	if (writes_nothing(in->id))
-		return true;
-	if (!writes_first_operand(in->id) || !x->op_count ||
-	    (dst->type == X86_OP_REG && is_segment(dst->reg))) {
-		snprintf(why, len, "not known to be harmless");
-		return false;
-	}
-	if (dst->type != X86_OP_REG) {
-		snprintf(why, len, "writes memory");
-		return false;
-	}
-	return true;
 }
 
 /* ---- choosing ------------------------------------------------------- */
@@ -322,7 +95,7 @@ static void start_at_entry(struct placement *out, uint64_t entry)
 
 static int open_disassembler(csh *h, cs_insn **in)
 {
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, h) != CS_ERR_OK)
+	if (cs_open(ARCH_CS_ARCH, ARCH_CS_MODE, h) != CS_ERR_OK)
 		return -EINVAL;
 	cs_option(*h, CS_OPT_DETAIL, CS_OPT_ON);
 	*in = cs_malloc(*h);
@@ -346,7 +119,7 @@ int placement_choose(const uint8_t *code, size_t len, uint64_t entry, int nargs,
 	size_t left = len < PLACEMENT_MAX_PREFIX + 15
 			      ? len
 			      : PLACEMENT_MAX_PREFIX + 15;
-	unsigned int mask = watched_mask(nargs);
+	unsigned int mask = arch_watched_mask(nargs);
 	bool first = true, stopped = false;
 	uint64_t addr = entry;
 	cs_insn *in;
@@ -371,7 +144,7 @@ int placement_choose(const uint8_t *code, size_t len, uint64_t entry, int nargs,
 			say(out, "%s emulated", in->mnemonic);
 			break;
 		}
-		stopped = !harmless(h, in, mask, why, sizeof(why));
+		stopped = !arch_harmless(h, in, mask, why, sizeof(why));
 		if (stopped) {
 			say(out, "%s %s", in->mnemonic, why);
 			break;
@@ -407,7 +180,7 @@ struct code_seg {
 struct elf_code {
 	int fd;
 	Elf *elf;
-	bool x86_64;
+	bool native; /* code of the architecture we run on */
 	struct code_seg segs[MAX_CODE_SEGS];
 	size_t n_segs;
 };
@@ -461,8 +234,8 @@ static int open_code(const char *path, struct elf_code *c)
 		close_code(c);
 		return -ENOEXEC;
 	}
-	c->x86_64 = gelf_getclass(c->elf) == ELFCLASS64 &&
-		    eh.e_machine == EM_X86_64;
+	c->native = gelf_getclass(c->elf) == ARCH_ELF_CLASS &&
+		    eh.e_machine == ARCH_ELF_MACHINE;
 	raw = (const uint8_t *)elf_rawfile(c->elf, &raw_size);
 	for (i = 0; raw && i < nphdr; i++)
 		if (gelf_getphdr(c->elf, i, &ph) && ph.p_type == PT_LOAD &&
@@ -496,16 +269,9 @@ static void mark_target(uint64_t target, struct window *w, size_t n)
 			w[i].hit = true;
 }
 
-static int32_t rel32_at(const uint8_t *p)
-{
-	uint32_t v = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-
-	return (int32_t)v;
-}
-
 /*
- * Far jumps and calls are found by their bytes: every e8/e9 (call, jmp)
- * and 0f 80-8f (jcc) anywhere in the code is taken as an instruction. That
+ * Far jumps and calls are found by their bytes: every relative call, jmp
+ * and jcc encoding anywhere in the code is taken as an instruction. That
  * finds every real one (and, rarely, data that looks like one: then the
  * placement falls back to the entry, which is safe).
  */
@@ -514,14 +280,11 @@ static void scan_rel32(const struct code_seg *s, struct window *w, size_t n)
 	uint64_t i;
 
 	for (i = 0; i + 5 <= s->size; i++) {
-		const uint8_t *p = s->bytes + i;
-		uint64_t next = s->vaddr + i;
+		uint64_t target;
 
-		if (p[0] == 0xe8 || p[0] == 0xe9)
-			mark_target(next + 5 + rel32_at(p + 1), w, n);
-		else if (p[0] == 0x0f && i + 6 <= s->size &&
-			 between(p[1], 0x80, 0x8f))
-			mark_target(next + 6 + rel32_at(p + 2), w, n);
+		if (arch_rel_branch_at(s->bytes + i, s->size - i, s->vaddr + i,
+				       &target))
+			mark_target(target, w, n);
 	}
 }
 
@@ -549,16 +312,6 @@ static uint64_t symbol_size(Elf *elf, uint64_t vaddr)
 	return 0;
 }
 
-static bool is_direct_branch(csh h, const cs_insn *in)
-{
-	const cs_x86 *x = &in->detail->x86;
-
-	return (cs_insn_group(h, in, X86_GRP_JUMP) ||
-		cs_insn_group(h, in, X86_GRP_CALL) ||
-		cs_insn_group(h, in, X86_GRP_BRANCH_RELATIVE)) &&
-	       x->op_count == 1 && x->operands[0].type == X86_OP_IMM;
-}
-
 /*
  * Near jumps (loops back to the top of the function) are found by decoding
  * the function; without a symbol size, its first 4 KiB.
@@ -584,9 +337,10 @@ static void scan_function(const struct elf_code *c, uint64_t entry,
 		size_t chunk = left;
 
 		if (cs_disasm_iter(h, &code, &chunk, &addr, in)) {
-			if (is_direct_branch(h, in))
-				mark_target(in->detail->x86.operands[0].imm, w,
-					    n);
+			uint64_t target;
+
+			if (arch_direct_branch(h, in, &target))
+				mark_target(target, w, n);
 			left = chunk;
 			continue;
 		}
@@ -607,8 +361,9 @@ static void place_one(const struct elf_code *c, uint64_t offset, int nargs,
 	uint64_t left;
 
 	start_at_entry(out, offset);
-	if (!c->x86_64) {
-		snprintf(out->reason, sizeof(out->reason), "not x86-64 code");
+	if (!c->native) {
+		snprintf(out->reason, sizeof(out->reason), "not %s code",
+			 ARCH_NAME);
 		return;
 	}
 	if (!s) {

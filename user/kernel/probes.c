@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "kernel/arch.h"
 #include "kernel/kmaps.h"
 #include "kernel/links.h"
 #include "kernel/loader.h"
@@ -35,9 +36,8 @@ static const char *const func_names[LT_F_NR] = {
 
 /* Where libc lives when we cannot ask a running process (-c, static). */
 static const char *const libc_candidates[] = {
-	"/lib/x86_64-linux-gnu/libc.so.6",
-	"/usr/lib/x86_64-linux-gnu/libc.so.6",
-	"/lib/aarch64-linux-gnu/libc.so.6",
+	"/lib/" ARCH_MULTIARCH "/libc.so.6",
+	"/usr/lib/" ARCH_MULTIARCH "/libc.so.6",
 	"/usr/lib64/libc.so.6",
 	"/lib64/libc.so.6",
 	"/usr/lib/libc.so.6",
