@@ -65,6 +65,9 @@ static const char usage_text[] =
 	"      --pymalloc          also probe PyObject_Malloc/Free: every Python\n"
 	"                          object, not only pymalloc arenas (builds that\n"
 	"                          call it, not LTO builds such as Debian's)\n"
+	"      --objects           at every report, count live GC-tracked Python\n"
+	"                          objects by type (like objgraph.show_growth),\n"
+	"                          read from outside; top -T types by growth\n"
 	"\n"
 	"Allocator:\n"
 	"      --lib PATH          probe the allocator in PATH instead of libc\n"
@@ -111,6 +114,7 @@ enum long_only {
 	OPT_NO_PLACEMENT,
 	OPT_NO_SESSIONS,
 	OPT_MAX_STACKS,
+	OPT_OBJECTS,
 };
 
 static const struct option long_options[] = {
@@ -127,6 +131,7 @@ static const struct option long_options[] = {
 	{ "symbol-prefix", required_argument, NULL, OPT_SYMBOL_PREFIX },
 	{ "file-mappings", no_argument, NULL, OPT_FILE_MAPPINGS },
 	{ "pymalloc", no_argument, NULL, OPT_PYMALLOC },
+	{ "objects", no_argument, NULL, OPT_OBJECTS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "svg", required_argument, NULL, OPT_SVG },
 	{ "svg-growth", required_argument, NULL, OPT_SVG_GROWTH },
@@ -310,6 +315,9 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case OPT_PYMALLOC:
 		o->pymalloc = true;
+		return 0;
+	case OPT_OBJECTS:
+		o->objects = true;
 		return 0;
 	case OPT_SAMPLE:
 		if (parse_size(arg, &o->sample_bytes) || !o->sample_bytes ||

@@ -33,6 +33,7 @@ struct options {
 	long max_stacks;
 	const char *folded;
 	bool pymalloc;	    /* probe PyObject_Malloc & co too */
+	bool objects;	    /* --objects: census of Python objects */
 	bool file_mappings; /* count file-backed mappings too */
 	bool json;
 	const char *output; /* -o: reports go here instead of stdout */

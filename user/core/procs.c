@@ -6,6 +6,7 @@
 #include "lib/log.h"
 #include "lib/proc.h"
 #include "core/procs.h"
+#include "python/census.h"
 #include "python/python.h"
 #include "sym/symbolize.h"
 #include "sym/symcache.h"
@@ -125,6 +126,7 @@ void procs_remove(struct proc_table *t, pid_t pid)
 		return;
 	symbolizer_free(t->procs[i]->sym);
 	py_decoder_free(t->procs[i]->py);
+	census_free(t->procs[i]->census);
 	free(t->procs[i]);
 	t->procs[i] = t->procs[--t->n];
 }
@@ -136,6 +138,7 @@ void procs_free(struct proc_table *t)
 	for (i = 0; i < t->n; i++) {
 		symbolizer_free(t->procs[i]->sym);
 		py_decoder_free(t->procs[i]->py);
+		census_free(t->procs[i]->census);
 		free(t->procs[i]);
 	}
 	free(t->procs);

@@ -12,6 +12,7 @@
 struct symbolizer;
 struct symcache;
 struct py_decoder;
+struct py_census;
 
 struct traced_proc {
 	pid_t pid;
@@ -31,6 +32,8 @@ struct traced_proc {
 	bool py_routes;	    /* calls go through PyObject_Malloc (no LTO) */
 	bool py_objects;    /* --pymalloc probes are attached */
 	char py_path[4096]; /* the ELF holding the interpreter */
+	struct py_census *census; /* --objects */
+	bool census_tried;	  /* census_new was called */
 };
 
 struct proc_table {

@@ -19,6 +19,7 @@
 #include "core/mappings.h"
 #include "lib/proc.h"
 #include "core/procs.h"
+#include "python/census.h"
 #include "core/reclaim.h"
 #include "report/report.h"
 #include "core/session.h"
@@ -350,6 +351,41 @@ static void forget_exited(struct session *s)
 	}
 }
 
+/* --objects: a census of every CPython process; the first is the baseline. */
+static void take_censuses(struct session *s)
+{
+	size_t i;
+
+	if (!s->opts->objects)
+		return;
+	for (i = 0; i < s->procs.n; i++) {
+		struct traced_proc *p = s->procs.procs[i];
+
+		if (!p->py || p->exited)
+			continue;
+		if (!p->census_tried) {
+			p->census_tried = true;
+			p->census = census_new(p->pid);
+		}
+		census_take(p->census);
+	}
+}
+
+static void census_sum_losses(const struct proc_table *t, uint64_t *incomplete,
+			      uint64_t *skipped)
+{
+	size_t i;
+
+	*incomplete = *skipped = 0;
+	for (i = 0; i < t->n; i++) {
+		uint64_t a, b;
+
+		census_losses(t->procs[i]->census, &a, &b);
+		*incomplete += a;
+		*skipped += b;
+	}
+}
+
 static int do_report(struct session *s, bool final)
 {
 	struct report r = { .stacks = s->stacks };
@@ -374,7 +410,9 @@ static int do_report(struct session *s, bool final)
 	r.min_age_ns = s->opts->min_age_ns;
 	r.sample_bytes = s->opts->sample_bytes;
 	read_losses(s, r.losses);
+	take_censuses(s);
 	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
+	census_sum_losses(&s->procs, &r.census_incomplete, &r.census_skipped);
 	sync_python(s);
 	if (!err)
 		emit_report(s, &r);
@@ -517,6 +555,8 @@ static int setup(struct session *s)
 		err = attach_targets(s);
 	if (!err && s->opts->command)
 		err = spawn_release(&s->tracer);
+	if (!err)
+		take_censuses(s);
 	return err;
 }
 

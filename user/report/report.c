@@ -111,6 +111,40 @@ static int by_proc_growth(const void *a, const void *b)
 	return x->proc->pid - y->proc->pid;
 }
 
+static bool in_report(const struct report *r, const struct traced_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_procs; i++)
+		if (r->procs[i].proc == p)
+			return true;
+	return false;
+}
+
+/* --objects: a process with a census is shown even when no stack has bytes. */
+static int add_census_procs(struct report *r, const struct snapshot *snap,
+			    struct proc_table *procs, int top, bool final)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < procs->n; i++) {
+		struct traced_proc *p = procs->procs[i];
+
+		if (!p->census || in_report(r, p))
+			continue;
+		err = append_proc(r, p);
+		if (!err)
+			err = build_proc(&r->procs[r->n_procs - 1], snap, 0, 0,
+					 top, final);
+		if (err)
+			return err;
+		if (!p->exited)
+			p->rss = proc_rss_bytes(p->pid);
+	}
+	return 0;
+}
+
 int report_build(struct report *r, const struct snapshot *snap,
 		 struct proc_table *procs, int top, bool final)
 {
@@ -141,6 +175,9 @@ int report_build(struct report *r, const struct snapshot *snap,
 			p->rss = proc_rss_bytes(p->pid);
 		i = end;
 	}
+	err = add_census_procs(r, snap, procs, top, final);
+	if (err)
+		return err;
 	qsort(r->procs, r->n_procs, sizeof(*r->procs), by_proc_growth);
 	return 0;
 }

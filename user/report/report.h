@@ -35,6 +35,9 @@ struct report {
 	bool final;
 	int top;
 	uint64_t losses[LT_C_NR];
+	/* --objects, since attach: censuses that could not finish, objects
+	 * on the GC lists whose type could not be read. */
+	uint64_t census_incomplete, census_skipped;
 	uint64_t min_age_ns;
 	uint64_t sample_bytes; /* --sample period, 0: exact */
 	struct proc_report *procs;

@@ -2,6 +2,7 @@
 /* --json: one JSON object per report, on one line. */
 #include <inttypes.h>
 #include <string.h>
+#include "python/census.h"
 #include "report/report.h"
 
 #define MAX_FRAMES STACK_MAX_FRAMES
@@ -142,6 +143,7 @@ static void json_proc(FILE *out, const struct report *r,
 		fprintf(out,
 			",\"python\":{\"version\":\"3.%d\",\"mode\":\"%s\"}",
 			p->py_minor, p->py_objects ? "objects" : "arenas");
+	census_print_json(out, p->census, r->top);
 	json_rows(out, r, pr, "stacks", pr->by_growth, pr->n_by_growth);
 	if (r->final)
 		json_rows(out, r, pr, "top_outstanding", pr->by_bytes,
@@ -167,6 +169,10 @@ void report_print_json(FILE *out, const struct report *r)
 	for (c = 0; c < LT_C_NR; c++)
 		fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", loss_name(c),
 			r->losses[c]);
+	fprintf(out,
+		",\"census_incomplete\":%" PRIu64
+		",\"census_objects_skipped\":%" PRIu64,
+		r->census_incomplete, r->census_skipped);
 	fprintf(out, "},\"processes\":[");
 	for (i = 0; i < r->n_procs; i++) {
 		if (i)

@@ -2,6 +2,7 @@
 /* The human-readable report on stdout. */
 #include <inttypes.h>
 #include <string.h>
+#include "python/census.h"
 #include "report/report.h"
 #include "lib/units.h"
 
@@ -110,6 +111,7 @@ static void print_proc(FILE *out, const struct report *r,
 	size_t i;
 
 	print_header(out, pr);
+	census_print_text(out, pr->proc->census, r->top);
 	if (!pr->n_by_growth)
 		fprintf(out, "  no stack grew in this interval\n");
 	else
@@ -136,6 +138,14 @@ static void print_losses(FILE *out, const struct report *r)
 			continue;
 		fprintf(out, "%s %s %" PRIu64, any ? "," : "", loss_name(c),
 			r->losses[c]);
+		any = true;
+	}
+	if (r->census_incomplete || r->census_skipped) {
+		fprintf(out,
+			"%s census_incomplete %" PRIu64
+			", census_objects_skipped %" PRIu64,
+			any ? "," : "", r->census_incomplete,
+			r->census_skipped);
 		any = true;
 	}
 	fprintf(out, "%s\n", any ? "" : " none");

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Finding a CPython process's GC state and taking censuses of it. Offsets
+ * verified with gdb on the interpreters here (see the shared notes).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "lib/procmaps.h"
+#include "lib/target_mem.h"
+#include "python/census_priv.h"
+#include "python/python.h"
+#include "sym/elfsym.h"
+
+#define GENS_IN_GC   24	 /* generations[3] in struct _gc_runtime_state */
+#define PERM_IN_GC   104 /* permanent_generation */
+#define GEN_SIZE     24	 /* struct gc_generation */
+#define MAX_OBJECTS  (64ull << 20)
+#define MAX_WALK_NS  (3ull * 1000000000ull)
+#define MAX_COPY     (256u << 20) /* bytes of the local copy */
+#define DEBUG_COOKIE "xdebugpy"
+
+/* _PyRuntime.interpreters.main, and gc in PyInterpreterState; 3.8: gc in
+ * _PyRuntime itself. 3.13 reads both from _Py_DebugOffsets. */
+static const struct {
+	int minor;
+	uint32_t runtime_gc, main_interp, interp_gc;
+} gc_places[] = {
+	{ 8, 344, 0, 0 },   { 9, 0, 40, 616 },	{ 10, 0, 40, 616 },
+	{ 11, 0, 48, 648 }, { 12, 0, 48, 112 },
+};
+
+/* 3.13 _Py_DebugOffsets: free_threaded, runtime_state.interpreters_head,
+ * interpreter_state.gc. */
+#define DBG_FREE_THREADED 16
+#define DBG_INTERP_HEAD	  40
+#define DBG_INTERP_GC	  80
+
+static int read_u64(pid_t pid, uint64_t addr, uint64_t *v)
+{
+	return target_read(pid, addr, v, sizeof(*v));
+}
+
+/* 3.13+: where the debug offsets say; -1 when absent or not usable. */
+static int gc_from_debug_offsets(pid_t pid, uint64_t runtime, uint64_t *gc)
+{
+	uint64_t ft, head_off, gc_off, interp;
+	char cookie[8];
+
+	if (target_read(pid, runtime, cookie, sizeof(cookie)) ||
+	    memcmp(cookie, DEBUG_COOKIE, sizeof(cookie)))
+		return -1;
+	if (read_u64(pid, runtime + DBG_FREE_THREADED, &ft) ||
+	    read_u64(pid, runtime + DBG_INTERP_HEAD, &head_off) ||
+	    read_u64(pid, runtime + DBG_INTERP_GC, &gc_off))
+		return -1;
+	if (ft) {
+		lt_warn("pid %d: free-threaded CPython build: --objects is not supported (its objects are on no GC list)",
+			pid);
+		return -2;
+	}
+	if (head_off > (1 << 20) || gc_off > (1 << 20) ||
+	    read_u64(pid, runtime + head_off, &interp) || !interp)
+		return -1;
+	*gc = interp + gc_off;
+	return 0;
+}
+
+static int gc_state(pid_t pid, const struct py_interp *in, uint64_t *gc)
+{
+	uint64_t interp;
+	size_t i;
+
+	if (in->minor >= 13)
+		return gc_from_debug_offsets(pid, in->runtime, gc);
+	for (i = 0; i < sizeof(gc_places) / sizeof(gc_places[0]); i++) {
+		if (gc_places[i].minor != in->minor)
+			continue;
+		if (gc_places[i].runtime_gc) {
+			*gc = in->runtime + gc_places[i].runtime_gc;
+			return 0;
+		}
+		if (read_u64(pid, in->runtime + gc_places[i].main_interp,
+			     &interp) ||
+		    !interp)
+			return -1;
+		*gc = interp + gc_places[i].interp_gc;
+		return 0;
+	}
+	return -1;
+}
+
+static int type_type_address(const struct py_interp *in, uint64_t *addr)
+{
+	static const char *const names[] = { "_PyRuntime", "PyType_Type" };
+	uint64_t a[2];
+
+	if (elf_symbol_addresses(in->path, names, 2, a) || !a[0] || !a[1])
+		return -1;
+	*addr = a[1] + (in->runtime - a[0]);
+	return 0;
+}
+
+/* Each list head must point at readable, aligned memory. */
+static bool heads_look_valid(pid_t pid, const struct census_gc_layout *l)
+{
+	int g;
+
+	for (g = 0; g < CENSUS_GENS; g++) {
+		uint64_t link[2], probe;
+		int k;
+
+		if (target_read(pid, l->heads[g], link, sizeof(link)))
+			return false;
+		for (k = 0; k < 2; k++) {
+			uint64_t p = link[k] & ~3ull;
+
+			if (!p || p & 7 || read_u64(pid, p, &probe))
+				return false;
+		}
+	}
+	return true;
+}
+
+struct py_census *census_new(pid_t pid)
+{
+	struct py_interp in;
+	struct py_census *c;
+	uint64_t gc = 0;
+	int g, err;
+
+	if (py_detect(pid, &in) != 1)
+		return NULL;
+	err = gc_state(pid, &in, &gc);
+	if (err == -2)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->pid = pid;
+	c->minor = in.minor;
+	for (g = 0; g < 3; g++)
+		c->layout.heads[g] = gc + GENS_IN_GC + (uint64_t)g * GEN_SIZE;
+	c->layout.heads[3] = gc + PERM_IN_GC;
+	if (err || type_type_address(&in, &c->layout.type_type) ||
+	    !heads_look_valid(pid, &c->layout)) {
+		lt_warn("pid %d: CPython 3.%d's GC state does not look valid: no object census",
+			pid, in.minor);
+		return c;
+	}
+	c->usable = true;
+	return c;
+}
+
+void census_free(struct py_census *c)
+{
+	if (!c)
+		return;
+	census_rows_free(&c->rows);
+	free(c);
+}
+
+static struct census_range *readable_ranges(pid_t pid, size_t *n)
+{
+	struct map_entry *maps = NULL;
+	struct census_range *r;
+	size_t i, k = 0, count = 0;
+
+	if (procmaps_read(pid, &maps, &count))
+		return NULL;
+	r = malloc((count ? count : 1) * sizeof(*r));
+	for (i = 0; r && i < count; i++) {
+		/* [vvar] and device mappings fault or have side effects. */
+		if (!maps[i].readable || !strcmp(maps[i].path, "[vvar]") ||
+		    !strncmp(maps[i].path, "/dev/", 5))
+			continue;
+		r[k].start = maps[i].start;
+		r[k].end = maps[i].end;
+		k++;
+	}
+	free(maps);
+	*n = k;
+	return r;
+}
+
+static void keep_results(struct py_census *c, const struct census_walk *w,
+			 const struct census_mem *m)
+{
+	size_t i;
+
+	c->objects = w->objects;
+	c->skipped = w->skipped;
+	c->torn = w->torn;
+	c->gens_incomplete = w->gens_incomplete;
+	c->stop = w->stop;
+	c->elapsed_ms = w->elapsed_ns / 1e6;
+	c->types = 0;
+	for (i = 0; i < w->n_types; i++)
+		c->types += w->types[i].valid && w->types[i].count;
+	census_mem_stats(m, &c->mem);
+	c->total_incomplete += w->gens_incomplete ? 1 : 0;
+	c->total_skipped += w->skipped;
+}
+
+void census_take(struct py_census *c)
+{
+	struct census_limits lim = { MAX_OBJECTS, MAX_WALK_NS };
+	struct census_walk w;
+	struct census_range *ranges;
+	struct census_mem *m = NULL;
+	struct census_src src;
+	size_t n = 0;
+
+	if (!c || !c->usable)
+		return;
+	src = census_src_process(&c->pid);
+	ranges = readable_ranges(c->pid, &n);
+	if (ranges)
+		m = census_mem_new(&src, ranges, n, MAX_COPY);
+	free(ranges);
+	if (!m)
+		return; /* the process is gone, or no memory */
+	census_walk_init(&w);
+	census_walk_run(&w, m, &c->layout, &lim);
+	if (census_rows_update(&c->rows, &w))
+		lt_warn("pid %d: out of memory for census rows", c->pid);
+	keep_results(c, &w, m);
+	lt_debug("pid %d: census of %" PRIu64 " objects in %.1f ms, %" PRIu64
+		 " reads of %" PRIu64 " KiB",
+		 c->pid, w.objects, c->elapsed_ms, c->mem.syscalls,
+		 c->mem.bytes_read >> 10);
+	census_walk_free(&w);
+	census_mem_free(m);
+}
+
+void census_losses(const struct py_census *c, uint64_t *incomplete,
+		   uint64_t *skipped)
+{
+	*incomplete = c ? c->total_incomplete : 0;
+	*skipped = c ? c->total_skipped : 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Inside a process's census: shared by census.c and its printers. */
+#ifndef LT_CENSUS_PRIV_H
+#define LT_CENSUS_PRIV_H
+
+#include "python/census.h"
+#include "python/census_rows.h"
+#include "python/census_walk.h"
+
+struct py_census {
+	pid_t pid;
+	int minor;
+	bool usable; /* the GC state looked valid */
+	struct census_gc_layout layout;
+	struct census_rows rows;
+	/* The last census. */
+	uint64_t objects, skipped, torn, types;
+	uint32_t gens_incomplete;
+	enum census_stop stop;
+	double elapsed_ms;
+	struct census_mem_stats mem;
+	/* Since attach. */
+	uint64_t total_incomplete, total_skipped;
+};
+
+#endif
