@@ -17,6 +17,14 @@ enum track_mode {
 	TRACK_UNSAMPLED, /* sampled out: only a realloc's old block goes */
 };
 
+/*
+ * A pending entry that is no call: a signal handler started on top of the
+ * calls below it (see signal.bpf.h). ret_slot is the interrupted stack
+ * pointer; size and arg bound the alternate stack the handler runs on
+ * (0, 0: the interrupted stack).
+ */
+#define LT_F_SIGNAL LT_F_NR
+
 /* An allocator call between its entry and its return. */
 struct pending_call {
 	__u64 ret_slot; /* stack address holding the caller's return address */
@@ -98,6 +106,14 @@ static __always_inline struct thread_state *thread_state(__u32 tid)
  * when it tail-called us (glibc's reallocarray jumps to realloc). The same
  * function at the same slot is a new call, not a tail call.
  */
+static __always_inline bool in_handler(const struct pending_call *sig,
+				       __u64 sp)
+{
+	if (sig->arg)
+		return sp >= sig->size && sp < sig->arg;
+	return sp < sig->ret_slot;
+}
+
 static __always_inline void drop_stale_calls(struct thread_state *ts,
 					     __u64 ret_slot, __u32 func)
 {
@@ -108,11 +124,29 @@ static __always_inline void drop_stale_calls(struct thread_state *ts,
 		if (d == 0 || d > LT_MAX_NEST)
 			break;
 		top = &ts->calls[(d - 1) & (LT_MAX_NEST - 1)];
-		if (top->ret_slot > ret_slot ||
-		    (top->ret_slot == ret_slot && top->func != func))
+		/* A handler left by longjmp is gone like a frame. */
+		if (top->func == LT_F_SIGNAL) {
+			if (in_handler(top, ret_slot))
+				break;
+		} else if (top->ret_slot > ret_slot ||
+			   (top->ret_slot == ret_slot && top->func != func)) {
 			break;
+		}
 		ts->depth = d - 1;
 	}
+}
+
+/*
+ * Is the thread inside an allocator call right now? Not when a signal
+ * handler runs on top of it: the handler's calls are calls of their own.
+ */
+static __always_inline bool in_allocator(const struct thread_state *ts)
+{
+	__u32 d = ts->depth;
+
+	if (d == 0 || d > LT_MAX_NEST)
+		return false;
+	return ts->calls[(d - 1) & (LT_MAX_NEST - 1)].func != LT_F_SIGNAL;
 }
 
 /*
@@ -156,7 +190,7 @@ static __always_inline bool enter_call(struct pt_regs *regs, enum lt_func func,
 	drop_stale_calls(ts, ret_slot, func);
 	d = ts->depth;
 	/* Calls the allocator makes to itself belong to the outer call. */
-	track = d == 0 ? TRACK_SAMPLED : TRACK_NESTED;
+	track = in_allocator(ts) ? TRACK_NESTED : TRACK_SAMPLED;
 	if (track == TRACK_SAMPLED && sample_bytes && !take_sample(ts, size))
 		track = TRACK_UNSAMPLED;
 	if (use_sessions) {
@@ -341,7 +375,7 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 	if (ts) {
 		drop_stale_calls(ts, PT_REGS_SP(regs), LT_F_FREE);
 		/* realloc(p, 0) frees inside realloc: its return handles it. */
-		if (ts->depth)
+		if (in_allocator(ts))
 			return;
 	}
 	if (found)

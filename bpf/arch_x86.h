@@ -12,6 +12,7 @@
 #define NR_MUNMAP 11
 #define NR_BRK	  12
 #define NR_MREMAP 25
+#define NR_RT_SIGRETURN 15
 
 /* Syscall number and arguments at the raw syscall tracepoints. */
 #define ARCH_SYSCALL_NR(regs)	BPF_CORE_READ(regs, orig_ax)

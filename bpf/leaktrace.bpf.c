@@ -21,6 +21,7 @@
 #include "stack.bpf.h"
 #include "heap.bpf.h"
 #include "alloc.bpf.h"
+#include "signal.bpf.h"
 #include "mmap.bpf.h"
 
 SEC("tp_btf/sched_process_exit")

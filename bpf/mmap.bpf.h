@@ -68,6 +68,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 	struct pending_syscall *sys;
 	struct thread_state *ts;
 
+	if (nr == NR_RT_SIGRETURN) {
+		signal_return((__u32)id);
+		return 0;
+	}
 	if (!is_mapping_syscall(nr) || !is_target(id >> 32))
 		return 0;
 	/*
@@ -89,7 +93,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 	sys->args[2] = ARCH_SYSCALL_ARG2(regs);
 	sys->args[3] = ARCH_SYSCALL_ARG3(regs);
 	/* Inside malloc & co the mapping is the allocator's own. */
-	if (ts->depth || in_untrapped_call(ts, ARCH_USER_SP(regs)))
+	if (in_allocator(ts) || in_untrapped_call(ts, ARCH_USER_SP(regs)))
 		sys->stack_id = LT_STACK_ALLOCATOR;
 	else if (nr != NR_MREMAP)
 		sys->stack_id = syscall_stack(regs);

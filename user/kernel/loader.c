@@ -204,10 +204,9 @@ uint64_t loader_epoch_ns(const struct tracer *t)
 int loader_attach_tracepoints(struct tracer *t)
 {
 	struct bpf_program *progs[] = {
-		t->skel->progs.sys_enter,
-		t->skel->progs.sys_exit,
-		t->skel->progs.process_exit,
-		t->skel->progs.process_fork,
+		t->skel->progs.sys_enter,      t->skel->progs.sys_exit,
+		t->skel->progs.process_exit,   t->skel->progs.process_fork,
+		t->skel->progs.signal_deliver,
 	};
 	size_t i;
 
