@@ -133,6 +133,7 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
 	if (err == -EEXIST) {
 		/* The free of the old block was missed: retire it first. */
+		count(LT_C_FREE_MISSED);
 		untrack_block(tgid, addr);
 		err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
 	}

@@ -186,28 +186,40 @@ static int find_offsets(const struct tracer *t, const struct probed_lib *lib,
 }
 
 /*
- * Classic probes, one link each. Return probes first: a call caught between
- * the two is a return without entry, which is counted and ignored; the
- * other order would leave a pending entry that never returns.
+ * The order probes go live in, so that no block can be recorded whose free
+ * would be missed: free first, then realloc (it frees too), then the
+ * functions that only allocate. A block is only recorded once its free is
+ * seen; what the window misses is a free_unknown, never a false leak.
+ */
+static const enum lt_func attach_order[LT_F_NR] = {
+	LT_F_FREE,   LT_F_REALLOC,	  LT_F_REALLOCARRAY,  LT_F_MALLOC,
+	LT_F_CALLOC, LT_F_POSIX_MEMALIGN, LT_F_ALIGNED_ALLOC, LT_F_MEMALIGN,
+	LT_F_VALLOC, LT_F_PVALLOC,
+};
+
+/*
+ * Classic probes, one link each, in attach_order; for each function the
+ * return probe first: a call caught between the two is a return without
+ * entry, which is counted and ignored; the other order would leave a
+ * pending entry that never returns.
  */
 static int attach_classic(struct tracer *t, const struct probed_lib *lib,
 			  const uint64_t *offsets, int *failed)
 {
-	int f, err;
+	int i, err;
 
-	for (f = 0; f < LT_F_NR; f++) {
-		if (!offsets[f] || f == LT_F_FREE)
-			continue;
-		*failed = f;
-		err = attach_probe(t, loader_return_prog(t), true, lib->pid,
-				   lib->path, offsets[f]);
-		if (err)
-			return err;
-	}
-	for (f = 0; f < LT_F_NR; f++) {
+	for (i = 0; i < LT_F_NR; i++) {
+		enum lt_func f = attach_order[i];
+
 		if (!offsets[f])
 			continue;
 		*failed = f;
+		if (f != LT_F_FREE) {
+			err = attach_probe(t, loader_return_prog(t), true,
+					   lib->pid, lib->path, offsets[f]);
+			if (err)
+				return err;
+		}
 		err = attach_probe(t, loader_entry_prog(t, f), false, lib->pid,
 				   lib->path, offsets[f]);
 		if (err)
@@ -216,15 +228,19 @@ static int attach_classic(struct tracer *t, const struct probed_lib *lib,
 	return 0;
 }
 
-/* Sessions: every function of the library in one link, cookie = function. */
+/*
+ * Sessions: every function of the library in one link, cookie = function;
+ * the kernel registers them in array order, so attach_order holds too.
+ */
 static int attach_session(struct tracer *t, const struct probed_lib *lib,
 			  const uint64_t *offsets)
 {
 	uint64_t where[LT_F_NR], cookies[LT_F_NR];
 	size_t n = 0;
-	int f, fd;
+	int i, f, fd;
 
-	for (f = 0; f < LT_F_NR; f++) {
+	for (i = 0; i < LT_F_NR; i++) {
+		f = attach_order[i];
 		if (!offsets[f])
 			continue;
 		where[n] = offsets[f];

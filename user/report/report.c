@@ -16,6 +16,7 @@ static const char *const loss_names[LT_C_NR] = {
 	[LT_C_NEST_OVERFLOW] = "nest_overflow",
 	[LT_C_STACK_FAILED] = "stack_failed",
 	[LT_C_PY_FRAMES_TRUNCATED] = "python_frames_truncated",
+	[LT_C_FREE_MISSED] = "free_missed",
 };
 
 const char *loss_name(enum lt_counter c)
