@@ -106,8 +106,7 @@ static __always_inline struct thread_state *thread_state(__u32 tid)
  * when it tail-called us (glibc's reallocarray jumps to realloc). The same
  * function at the same slot is a new call, not a tail call.
  */
-static __always_inline bool in_handler(const struct pending_call *sig,
-				       __u64 sp)
+static __always_inline bool in_handler(const struct pending_call *sig, __u64 sp)
 {
 	if (sig->arg)
 		return sp >= sig->size && sp < sig->arg;

@@ -8,10 +8,10 @@
 #ifndef LT_ARCH_X86_H
 #define LT_ARCH_X86_H
 
-#define NR_MMAP	  9
-#define NR_MUNMAP 11
-#define NR_BRK	  12
-#define NR_MREMAP 25
+#define NR_MMAP		9
+#define NR_MUNMAP	11
+#define NR_BRK		12
+#define NR_MREMAP	25
 #define NR_RT_SIGRETURN 15
 
 /* Syscall number and arguments at the raw syscall tracepoints. */

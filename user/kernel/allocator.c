@@ -211,10 +211,11 @@ static void note_others(const struct allocator_module *mods, size_t n,
 		if ((int)i == c->index)
 			continue;
 		plain = malloc_offset(mods[i].path, "");
-		for (k = 0; k < sizeof(other_prefixes) / sizeof(*other_prefixes);
+		for (k = 0;
+		     k < sizeof(other_prefixes) / sizeof(*other_prefixes);
 		     k++) {
-			uint64_t own = malloc_offset(mods[i].path,
-						     other_prefixes[k]);
+			uint64_t own =
+				malloc_offset(mods[i].path, other_prefixes[k]);
 
 			/* tcmalloc's tc_malloc is its malloc: an alias. */
 			if (!own || own == plain ||
@@ -250,13 +251,14 @@ int allocator_choose(const struct allocator_module *mods, size_t n,
 			 "no module defines malloc and free (%zu looked at)",
 			 n);
 	else
-		snprintf(c->why, sizeof(c->why),
-			 "%.300s is the first module to define malloc and free in %s%s%.600s%s",
-			 mods[c->index].name,
-			 load_order ? "the dynamic linker's lookup order"
-				    : "load order (no link map)",
-			 before[0] ? "; none in: " : "", before,
-			 before[0] ? "before it" : "");
+		snprintf(
+			c->why, sizeof(c->why),
+			"%.300s is the first module to define malloc and free in %s%s%.600s%s",
+			mods[c->index].name,
+			load_order ? "the dynamic linker's lookup order"
+				   : "load order (no link map)",
+			before[0] ? "; none in: " : "", before,
+			before[0] ? "before it" : "");
 	note_others(mods, n, c);
 	return 0;
 }

@@ -28,10 +28,10 @@ struct allocator_module {
 #define ALLOCATOR_MAX_OTHERS 4
 
 struct allocator_choice {
-	int index;	   /* the module serving malloc, -1: none */
-	bool load_order;   /* order from the link map (else from addresses) */
-	char why[1024];	   /* for -v: what was looked at, and why this one */
-	int n_others;	   /* modules with a prefixed allocator of their own */
+	int index;	 /* the module serving malloc, -1: none */
+	bool load_order; /* order from the link map (else from addresses) */
+	char why[1024];	 /* for -v: what was looked at, and why this one */
+	int n_others;	 /* modules with a prefixed allocator of their own */
 	int others[ALLOCATOR_MAX_OTHERS];
 	char other_prefix[ALLOCATOR_MAX_OTHERS][8];
 };

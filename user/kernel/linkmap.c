@@ -104,7 +104,7 @@ struct link_map_head {
 
 static int walk(pid_t pid, uint64_t node, uint64_t *out, size_t max)
 {
-	struct link_map_head lm;
+	struct link_map_head lm = { 0 };
 	size_t n = 0;
 
 	while (node && n < max) {
