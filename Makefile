@@ -90,6 +90,9 @@ $(OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h | $(OUT)
 
 -include $(USER_OBJS:.o=.d)
 
+# libbpf's hash map, vendored as it is: its <linux/err.h> is our shim.
+$(OUT)/user/lib/hashmap.o: LT_CFLAGS += -Iuser/lib/compat
+
 leaktrace: $(USER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -121,7 +124,9 @@ install: leaktrace
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leaktrace $(DESTDIR)$(MANDIR)/leaktrace.8
 
-LINT_SRCS := $(USER_SRCS) $(USER_HDRS) $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c)
+# Vendored files keep their upstream style.
+VENDORED := user/lib/hashmap.c user/lib/hashmap.h
+LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/mappings.h"
+#include "lib/vec.h"
 
 /* One live range [start, end) and who mapped it when. */
 struct mrec {
@@ -170,16 +171,8 @@ static struct mproc *find_or_add_proc(struct mtrack *t, uint32_t tgid)
 
 	if (i < t->nprocs && t->procs[i].tgid == tgid)
 		return &t->procs[i];
-	if (t->nprocs == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct mproc *grown =
-			reallocarray(t->procs, cap, sizeof(*t->procs));
-
-		if (!grown)
-			return NULL;
-		t->procs = grown;
-		t->cap = cap;
-	}
+	if (VEC_ROOM(&t->procs, &t->nprocs, &t->cap))
+		return NULL;
 	memmove(&t->procs[i + 1], &t->procs[i],
 		(t->nprocs - i) * sizeof(*t->procs));
 	t->nprocs++;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "lib/log.h"
 #include "lib/proc.h"
+#include "lib/vec.h"
 #include "core/procs.h"
 #include "python/census.h"
 #include "python/python.h"
@@ -29,16 +30,8 @@ static struct traced_proc *append(struct proc_table *t)
 {
 	struct traced_proc *p;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		struct traced_proc **procs =
-			realloc(t->procs, cap * sizeof(*procs));
-
-		if (!procs)
-			return NULL;
-		t->procs = procs;
-		t->cap = cap;
-	}
+	if (VEC_ROOM(&t->procs, &t->n, &t->cap))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (p)
 		t->procs[t->n++] = p;

@@ -9,22 +9,22 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include "lib/addrmap.h"
+#include "lib/keyhash.h"
 #include "leaktrace.h"
 #include "core/reclaim.h"
 #include "kernel/kmaps.h"
 
 static char in_set; /* the value of set members */
 
-static int set_add(struct addrmap *set, uint64_t id)
+static int set_add(struct hashmap *set, uint64_t id)
 {
 	if (id <= LT_STACK_ALLOCATOR) /* reserved ids are never stored */
 		return 0;
-	return addrmap_put(set, id, &in_set);
+	return hashmap__set(set, id, &in_set, NULL, NULL);
 }
 
 /* Stacks that still hold heap or mapped memory, in any process or epoch. */
-static int live_ids(struct addrmap *live, const struct raw_stat *heap,
+static int live_ids(struct hashmap *live, const struct raw_stat *heap,
 		    size_t n_heap, const struct mstat *maps, size_t n_maps)
 {
 	size_t i;
@@ -46,8 +46,8 @@ static int live_ids(struct addrmap *live, const struct raw_stat *heap,
  * the kernel and read again. Those deleted in this pass stay one more
  * pass, for allocations whose stack was taken just before the delete.
  */
-static long drop_copies(struct stack_store *store, const struct addrmap *live,
-			const struct addrmap *in_kernel)
+static long drop_copies(struct stack_store *store, const struct hashmap *live,
+			const struct hashmap *in_kernel)
 {
 	uint64_t *ids;
 	long n = stack_store_ids(store, &ids), i, dropped = 0;
@@ -55,7 +55,7 @@ static long drop_copies(struct stack_store *store, const struct addrmap *live,
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		if (addrmap_get(live, ids[i]) || addrmap_get(in_kernel, ids[i]))
+		if (keyhash_get(live, ids[i]) || keyhash_get(in_kernel, ids[i]))
 			continue;
 		stack_store_drop(store, ids[i]);
 		dropped++;
@@ -66,16 +66,16 @@ static long drop_copies(struct stack_store *store, const struct addrmap *live,
 
 /* Delete the kernel's unused stacks, each copied first. */
 static size_t delete_unused(const struct kmaps *k, struct stack_store *store,
-			    const struct addrmap *live,
-			    const struct addrmap *in_kernel)
+			    const struct hashmap *live,
+			    const struct hashmap *in_kernel)
 {
-	struct addrmap_slot *slot;
-	size_t pos = 0, deleted = 0;
+	struct hashmap_entry *e;
+	size_t bkt, deleted = 0;
 
-	while ((slot = addrmap_next(in_kernel, &pos))) {
-		uint64_t id = slot->key;
+	hashmap__for_each_entry(in_kernel, e, bkt) {
+		uint64_t id = e->key;
 
-		if (addrmap_get(live, id) || stack_store_copy(store, id))
+		if (keyhash_get(live, id) || stack_store_copy(store, id))
 			continue; /* in use, or no copy: keep it there */
 		if (kmaps_delete_stack(k, id))
 			deleted++;
@@ -88,17 +88,19 @@ int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
 		   const struct mstat *maps, size_t n_maps,
 		   struct reclaim_pass *out)
 {
-	struct addrmap live = { 0 }, in_kernel = { 0 };
+	struct hashmap live, in_kernel;
 	long dropped;
 	int err;
 
 	*out = (struct reclaim_pass){ 0 };
+	keyhash_u64_init(&live);
+	keyhash_u64_init(&in_kernel);
 	err = live_ids(&live, heap, n_heap, maps, n_maps);
 	if (!err)
 		err = kmaps_stack_ids(k, &in_kernel);
 	if (err)
 		goto out;
-	out->kernel = in_kernel.used;
+	out->kernel = hashmap__size(&in_kernel);
 	/* Before deleting, so this pass's deletions keep their copies. */
 	dropped = drop_copies(store, &live, &in_kernel);
 	if (dropped < 0) {
@@ -109,7 +111,7 @@ int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
 	out->deleted = delete_unused(k, store, &live, &in_kernel);
 	out->copies = stack_store_count(store);
 out:
-	addrmap_free(&live, NULL);
-	addrmap_free(&in_kernel, NULL);
+	hashmap__clear(&live);
+	hashmap__clear(&in_kernel);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include "kernel/spawn.h"
 #include "export/export.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 #include "core/mappings.h"
 #include "lib/proc.h"
 #include "core/procs.h"
@@ -52,14 +53,6 @@ static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig)
 {
 	stop_requested = sig;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
 static void install_signals(void)
@@ -276,7 +269,7 @@ static int take_snapshot(struct session *s, uint64_t now, struct aggregates *a,
  */
 static void reclaim(struct session *s, const struct aggregates *a)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = monotime_ns();
 	struct reclaim_pass pass;
 	int err;
 
@@ -291,7 +284,7 @@ static void reclaim(struct session *s, const struct aggregates *a)
 		"stack reclaim: %zu of %zu kernel stacks freed (%llu since attach), %zu copies kept, %zu dropped, took %.1f ms",
 		pass.deleted, pass.kernel,
 		(unsigned long long)s->stacks_reclaimed, pass.copies,
-		pass.dropped, (now_ns() - t0) / 1e6);
+		pass.dropped, (monotime_ns() - t0) / 1e6);
 }
 
 static bool many_processes(const struct session *s)
@@ -397,7 +390,7 @@ static int do_report(struct session *s, bool final)
 
 	ring_buffer__consume(s->rb);
 	procs_refresh_modules(&s->procs);
-	now = now_ns();
+	now = monotime_ns();
 	err = take_snapshot(s, now, &agg, &snap);
 	if (err) {
 		aggregates_free(&agg);
@@ -417,7 +410,7 @@ static int do_report(struct session *s, bool final)
 	if (!err)
 		emit_report(s, &r);
 	lt_debug("report took %.1f ms (%zu stacks, %zu aggregates)",
-		 (now_ns() - now) / 1e6, snap.n, agg.n_heap);
+		 (monotime_ns() - now) / 1e6, snap.n, agg.n_heap);
 	if (!err && !final)
 		reclaim(s, &agg);
 	aggregates_free(&agg);
@@ -608,7 +601,7 @@ static int run_loop(struct session *s)
 	int err = 0;
 
 	while (!stop_requested) {
-		uint64_t now = now_ns();
+		uint64_t now = monotime_ns();
 		int n = ring_buffer__poll(s->rb, poll_timeout_ms(s, now));
 
 		if (n < 0 && n != -EINTR) {
@@ -620,7 +613,7 @@ static int run_loop(struct session *s)
 		release_exited_probes(s);
 		if (all_targets_gone(s))
 			break;
-		if (now_ns() - s->last_report_ns < s->opts->interval_ns)
+		if (monotime_ns() - s->last_report_ns < s->opts->interval_ns)
 			continue;
 		if (s->system_wide)
 			probes_attach_all(&s->tracer); /* new containers */
@@ -642,7 +635,7 @@ int session_run(const struct options *opts)
 	install_signals();
 	err = setup(&s);
 	if (!err) {
-		s.start_ns = s.last_report_ns = now_ns();
+		s.start_ns = s.last_report_ns = monotime_ns();
 		announce(&s);
 		err = run_loop(&s);
 	}

@@ -3,22 +3,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/addrmap.h"
+#include "lib/keyhash.h"
 #include "leaktrace.h"
 #include "core/stacks.h"
 #include "kernel/kmaps.h"
 
 struct stack_store {
 	const struct kmaps *maps; /* NULL: no kernel (unit tests) */
-	struct addrmap stacks;	  /* id -> struct lt_stack */
+	struct hashmap stacks;	  /* id -> struct lt_stack */
 };
 
 struct stack_store *stack_store_new(const struct kmaps *maps)
 {
 	struct stack_store *s = calloc(1, sizeof(*s));
 
-	if (s)
-		s->maps = maps;
+	if (!s)
+		return NULL;
+	s->maps = maps;
+	keyhash_u64_init(&s->stacks);
 	return s;
 }
 
@@ -26,7 +28,7 @@ void stack_store_free(struct stack_store *s)
 {
 	if (!s)
 		return;
-	addrmap_free(&s->stacks, free);
+	keyhash_clear(&s->stacks, free);
 	free(s);
 }
 
@@ -37,7 +39,7 @@ void stack_store_free(struct stack_store *s)
  */
 static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 {
-	struct lt_stack *st = addrmap_get(&s->stacks, id);
+	struct lt_stack *st = keyhash_get(&s->stacks, id);
 
 	if (st)
 		return st;
@@ -45,7 +47,7 @@ static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 	if (!st)
 		return NULL;
 	if (kmaps_read_stack(s->maps, id, st) || st->len > LT_MAX_STACK_DEPTH ||
-	    st->py_len > LT_MAX_PY_FRAMES || addrmap_put(&s->stacks, id, st)) {
+	    st->py_len > LT_MAX_PY_FRAMES || hashmap__add(&s->stacks, id, st)) {
 		free(st);
 		return NULL;
 	}
@@ -59,25 +61,28 @@ int stack_store_copy(struct stack_store *s, uint64_t id)
 
 void stack_store_drop(struct stack_store *s, uint64_t id)
 {
-	free(addrmap_del(&s->stacks, id));
+	struct lt_stack *st = NULL;
+
+	if (hashmap__delete(&s->stacks, id, NULL, &st))
+		free(st);
 }
 
 long stack_store_ids(struct stack_store *s, uint64_t **ids)
 {
-	struct addrmap_slot *slot;
-	size_t pos = 0, n = 0;
+	struct hashmap_entry *e;
+	size_t bkt, n = 0;
 
-	*ids = malloc((s->stacks.used + 1) * sizeof(**ids));
+	*ids = calloc(hashmap__size(&s->stacks) + 1, sizeof(**ids));
 	if (!*ids)
 		return -ENOMEM;
-	while ((slot = addrmap_next(&s->stacks, &pos)))
-		(*ids)[n++] = slot->key;
+	hashmap__for_each_entry(&s->stacks, e, bkt)
+		(*ids)[n++] = e->key;
 	return n;
 }
 
 size_t stack_store_count(const struct stack_store *s)
 {
-	return s->stacks.used;
+	return hashmap__size(&s->stacks);
 }
 
 static size_t pseudo_frame(struct frame *out, const char *name)

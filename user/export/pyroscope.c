@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "lib/log.h"
+#include "lib/monotime.h"
 #include "export/pyroscope.h"
 
 #define MAX_LABEL_LEN 256
@@ -44,10 +45,7 @@ struct pyroscope {
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+	return monotime_ns() / 1000000;
 }
 
 /* ---- URL, name, request ------------------------------------------------ */

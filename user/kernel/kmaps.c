@@ -7,7 +7,7 @@
 #include "leaktrace.skel.h"
 #include "core/snapshot.h"
 #include "kernel/kmaps.h"
-#include "lib/addrmap.h"
+#include "lib/keyhash.h"
 
 /* Entries per batch read: aggregates are small, stacks 1.5 KB each. */
 #define HEAP_BATCH  4096
@@ -174,12 +174,13 @@ static int add_stack_ids(const void *keys, const void *vals, size_t n,
 
 	for (i = 0; i < n; i++)
 		if (ids[i] > LT_STACK_ALLOCATOR && /* reserved: never stored */
-		    addrmap_put(ctx, ids[i], &in_set))
+		    hashmap__set((struct hashmap *)ctx, ids[i], &in_set, NULL,
+				 NULL))
 			return -ENOMEM;
 	return 0;
 }
 
-int kmaps_stack_ids(const struct kmaps *k, struct addrmap *set)
+int kmaps_stack_ids(const struct kmaps *k, struct hashmap *set)
 {
 	return kmaps_walk(k->stacks, sizeof(uint64_t), sizeof(struct lt_stack),
 			  STACK_BATCH, add_stack_ids, set);

@@ -17,7 +17,7 @@
 struct kmaps;
 struct leaktrace_bpf;
 struct raw_stat;
-struct addrmap;
+struct hashmap;
 
 /* A handle on a loaded skeleton's maps (NULL: out of memory). */
 struct kmaps *kmaps_new(const struct leaktrace_bpf *skel);
@@ -33,7 +33,7 @@ int kmaps_read_heap(const struct kmaps *k, struct raw_stat **out, size_t *n);
 int kmaps_read_stack(const struct kmaps *k, uint64_t id, struct lt_stack *out);
 
 /* Every stack id in the kernel's map, into set (members point anywhere). */
-int kmaps_stack_ids(const struct kmaps *k, struct addrmap *set);
+int kmaps_stack_ids(const struct kmaps *k, struct hashmap *set);
 
 /* Delete one stack; true when it was there. */
 bool kmaps_delete_stack(const struct kmaps *k, uint64_t id);

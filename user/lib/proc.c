@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/proc.h"
+#include "lib/vec.h"
 
 static int read_small_file(const char *path, char *buf, size_t len)
 {
@@ -90,15 +91,8 @@ static size_t add_children_of(const char *path, pid_t **out, size_t n,
 	if (!f)
 		return n;
 	while (fscanf(f, "%d", &child) == 1) {
-		if (n == *cap) {
-			size_t grown = *cap ? 2 * *cap : 16;
-			pid_t *p = realloc(*out, grown * sizeof(*p));
-
-			if (!p)
-				break;
-			*out = p;
-			*cap = grown;
-		}
+		if (VEC_ROOM(out, &n, cap))
+			break;
 		(*out)[n++] = child;
 	}
 	fclose(f);

@@ -7,9 +7,9 @@
 
 #include "lib/units.h"
 #include "lib/procmaps.h"
+#include "lib/vec.h"
 
-#define DELETED_SUFFIX	" (deleted)"
-#define INITIAL_ENTRIES 64
+#define DELETED_SUFFIX " (deleted)"
 
 /*
  * An unsigned number in the given base (10 or 16) at *p, advancing *p.
@@ -146,18 +146,7 @@ int procmaps_parse_line(const char *line, struct map_entry *e)
 /* Make room for one more entry in *entries. */
 static int reserve_entry(struct map_entry **entries, size_t n, size_t *cap)
 {
-	struct map_entry *grown;
-	size_t new_cap;
-
-	if (n < *cap)
-		return 0;
-	new_cap = *cap ? *cap * 2 : INITIAL_ENTRIES;
-	grown = reallocarray(*entries, new_cap, sizeof(**entries));
-	if (!grown)
-		return -ENOMEM;
-	*entries = grown;
-	*cap = new_cap;
-	return 0;
+	return VEC_RESERVE(entries, cap, n + 1);
 }
 
 /* Parse every line of f into a growing array. */

@@ -11,7 +11,9 @@
 #include <string.h>
 #include "python/pylines.h"
 #include "python/python.h"
+#include "lib/keyhash.h"
 #include "lib/target_mem.h"
+#include "lib/vec.h"
 
 #define MAX_NAME    255	       /* characters of a name or file we read */
 #define MAX_TABLE   (64 << 10) /* bytes of a line table */
@@ -29,10 +31,11 @@ struct code_info {
 	size_t table_len;
 };
 
+/* A named frame: its key (code object, generation, position) and name. */
 struct sym_slot {
 	uint64_t code;
 	uint32_t gen, pos;
-	struct py_sym *sym;
+	struct py_sym sym;
 };
 
 struct py_decoder {
@@ -40,9 +43,23 @@ struct py_decoder {
 	struct py_interp interp;
 	struct code_info *codes;
 	size_t n_codes, cap_codes;
-	struct sym_slot *slots;
-	size_t cap_slots, used_slots;
+	struct hashmap slots; /* struct sym_slot * -> itself */
 };
+
+static size_t slot_hash(long key, void *ctx)
+{
+	const struct sym_slot *s = (const struct sym_slot *)key;
+
+	return s->code ^ ((uint64_t)s->pos << 40) ^ s->gen;
+}
+
+static bool slot_equal(long a, long b, void *ctx)
+{
+	const struct sym_slot *x = (const struct sym_slot *)a;
+	const struct sym_slot *y = (const struct sym_slot *)b;
+
+	return x->code == y->code && x->pos == y->pos && x->gen == y->gen;
+}
 
 struct py_decoder *py_decoder_new(pid_t pid, const struct py_interp *interp)
 {
@@ -52,6 +69,7 @@ struct py_decoder *py_decoder_new(pid_t pid, const struct py_interp *interp)
 		return NULL;
 	d->pid = pid;
 	d->interp = *interp;
+	hashmap__init(&d->slots, slot_hash, slot_equal, NULL);
 	return d;
 }
 
@@ -63,10 +81,8 @@ void py_decoder_free(struct py_decoder *d)
 		return;
 	for (i = 0; i < d->n_codes; i++)
 		free(d->codes[i].table);
-	for (i = 0; i < d->cap_slots; i++)
-		free(d->slots[i].sym);
+	keyhash_clear(&d->slots, free);
 	free(d->codes);
-	free(d->slots);
 	free(d);
 }
 
@@ -289,15 +305,8 @@ static struct code_info *add_code(struct py_decoder *d, uint64_t code,
 {
 	struct code_info *ci;
 
-	if (d->n_codes == d->cap_codes) {
-		size_t cap = d->cap_codes ? 2 * d->cap_codes : 64;
-
-		ci = realloc(d->codes, cap * sizeof(*ci));
-		if (!ci)
-			return NULL;
-		d->codes = ci;
-		d->cap_codes = cap;
-	}
+	if (VEC_ROOM(&d->codes, &d->n_codes, &d->cap_codes))
+		return NULL;
 	ci = &d->codes[d->n_codes++];
 	memset(ci, 0, sizeof(*ci));
 	ci->code = code;
@@ -357,61 +366,28 @@ static void fill_sym(const struct py_decoder *d, const struct code_info *ci,
 	sym->line = line_of(d, ci, pos);
 }
 
-static size_t slot_index(uint64_t code, uint32_t pos, uint32_t gen, size_t cap)
-{
-	uint64_t h = code ^ ((uint64_t)pos << 40) ^ gen;
-
-	h *= 0x9e3779b97f4a7c15ULL;
-	return (h >> 24) & (cap - 1);
-}
-
-static int grow_slots(struct py_decoder *d)
-{
-	size_t cap = d->cap_slots ? 2 * d->cap_slots : 256, i, j;
-	struct sym_slot *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < d->cap_slots; i++) {
-		const struct sym_slot *s = &d->slots[i];
-
-		if (!s->sym)
-			continue;
-		for (j = slot_index(s->code, s->pos, s->gen, cap); slots[j].sym;
-		     j = (j + 1) & (cap - 1))
-			;
-		slots[j] = *s;
-	}
-	free(d->slots);
-	d->slots = slots;
-	d->cap_slots = cap;
-	return 0;
-}
-
 const struct py_sym *py_decode(struct py_decoder *d,
 			       const struct lt_py_frame *f)
 {
 	static struct py_sym unknown = { "[unknown python]", "", -1 };
 	struct code_info *ci = code_info(d, f->code);
-	struct sym_slot *s;
-	size_t j;
+	struct sym_slot want, *s = NULL;
 
-	if (!ci || (2 * (d->used_slots + 1) > d->cap_slots && grow_slots(d)))
+	if (!ci)
 		return &unknown;
-	for (j = slot_index(f->code, f->pos, ci->gen, d->cap_slots);
-	     d->slots[j].sym; j = (j + 1) & (d->cap_slots - 1)) {
-		s = &d->slots[j];
-		if (s->code == f->code && s->pos == f->pos && s->gen == ci->gen)
-			return s->sym;
+	want.code = f->code;
+	want.pos = f->pos;
+	want.gen = ci->gen;
+	if (hashmap__find(&d->slots, &want, &s))
+		return &s->sym;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return &unknown;
+	*s = want;
+	fill_sym(d, ci, f->pos, &s->sym);
+	if (hashmap__add(&d->slots, s, s)) {
+		free(s);
+		return &unknown;
 	}
-	s = &d->slots[j];
-	s->sym = malloc(sizeof(struct py_sym));
-	if (!s->sym)
-		return &unknown;
-	s->code = f->code;
-	s->pos = f->pos;
-	s->gen = ci->gen;
-	d->used_slots++;
-	fill_sym(d, ci, f->pos, s->sym);
-	return s->sym;
+	return &s->sym;
 }

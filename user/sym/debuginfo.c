@@ -12,10 +12,11 @@
 #include <zlib.h>
 #include "sym/debuginfo.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 
 #define DEBUG_DIR      "/usr/lib/debug"
 #define BUILD_ID_MAX   64
-#define NSEC	       1000000000ULL
+#define NSEC	       MONOTIME_NSEC_PER_SEC
 /* DEBUGINFOD_TIMEOUT when the user has not set one: a dead server must
  * not stall a report for the client's default 90 s. */
 #define DFD_TIMEOUT    "3"
@@ -164,21 +165,13 @@ static struct {
 /* Set in dynamically linked programs only: static ones cannot dlopen. */
 extern int _DYNAMIC __attribute__((weak));
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC + ts.tv_nsec;
-}
-
 /*
  * Called about once a second during a query; non-zero cuts it off. Until
  * a server answers, total is 0 and done counts calls: no progress yet.
  */
 static int dfd_progress(struct debuginfod_client *c, long done, long total)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = monotime_ns();
 
 	if (total && done != dfd.last_done) {
 		dfd.last_done = done;
@@ -245,12 +238,12 @@ int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found)
 	if (!id_len || id_len > BUILD_ID_MAX || !getenv("DEBUGINFOD_URLS") ||
 	    dfd_failed_before(id, id_len) || !dfd_load())
 		return -1;
-	dfd.start = dfd.last_progress = mono_ns();
+	dfd.start = dfd.last_progress = monotime_ns();
 	dfd.last_done = 0;
 	if (dfd.start < dfd.down_until)
 		return -1;
 	fd = dfd.find(dfd.client, id, id_len, found);
-	spent = mono_ns() - dfd.start;
+	spent = monotime_ns() - dfd.start;
 	build_id_hex(id, id_len, hex, sizeof(hex));
 	if (fd >= 0) {
 		lt_debug("debuginfod: %s in %s", hex, *found);
@@ -261,7 +254,7 @@ int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found)
 	dfd_remember_failure(id, id_len);
 	/* A quick "not found" is an answer; anything else: sick servers. */
 	if (fd != -ENOENT || spent > NSEC)
-		dfd.down_until = mono_ns() + DFD_BACKOFF;
+		dfd.down_until = monotime_ns() + DFD_BACKOFF;
 	lt_debug("debuginfod: %s: %s after %llu ms", hex, strerror(-fd),
 		 (unsigned long long)(spent / 1000000));
 	return -1;

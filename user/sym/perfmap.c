@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "lib/units.h"
 #include "sym/perfmap.h"
+#include "lib/vec.h"
 
 /* Overlapping entries looked at backwards from the nearest start. */
 #define OVERLAP_SCAN 64
@@ -72,15 +73,8 @@ static int add_entry(struct perfmap *m, uint64_t start, uint64_t size,
 {
 	struct perfmap_entry *e;
 
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 256;
-
-		e = realloc(m->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->e = e;
-		m->cap = cap;
-	}
+	if (VEC_ROOM(&m->e, &m->n, &m->cap))
+		return -ENOMEM;
 	e = &m->e[m->n];
 	e->name = strndup(name, name_len);
 	if (!e->name)

@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "lib/addrmap.h"
+#include "lib/keyhash.h"
+#include "lib/monotime.h"
 #include "lib/log.h"
 #include "sym/perfmap.h"
 #include "lib/proc.h"
@@ -46,21 +47,13 @@ struct symbolizer {
 	struct perfmap perf;
 	char perf_name[64];
 	uint64_t perf_tried_ns;
-	struct addrmap anon; /* address -> struct anon_entry */
+	struct hashmap anon; /* address -> struct anon_entry */
 };
 
 static const struct frame_sym unknown_sym = {
 	.name = "", .file = "", .module = "", .build_id = ""
 };
 static const struct sym_frames unknown_frames = { 1, &unknown_sym };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* The PID the process knows itself by (inside its PID namespace). */
 static pid_t ns_pid(pid_t pid)
@@ -120,6 +113,7 @@ struct symbolizer *symbolizer_new(struct symcache *cache, pid_t pid)
 		return NULL;
 	s->pid = pid;
 	s->cache = cache;
+	keyhash_u64_init(&s->anon);
 	snprintf(s->root, sizeof(s->root), "/proc/%d/root", pid);
 	s->start_time = start_time(pid);
 	snprintf(s->perf_name, sizeof(s->perf_name), "perf-%d.map",
@@ -142,7 +136,7 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s)
 		return;
 	free_ranges(s->ranges, s->n);
-	addrmap_free(&s->anon, free);
+	keyhash_clear(&s->anon, free);
 	perfmap_free(&s->perf);
 	free(s);
 }
@@ -278,7 +272,7 @@ static void open_perfmap(struct symbolizer *s)
 		perfmap_update(&s->perf);
 		return;
 	}
-	s->perf_tried_ns = mono_ns();
+	s->perf_tried_ns = monotime_ns();
 	/* Once the process is gone its PID may name another one. */
 	if (!s->start_time || start_time(s->pid) != s->start_time)
 		return;
@@ -314,7 +308,7 @@ static int read_ranges(struct symbolizer *s)
 	s->ranges = fresh;
 	s->n = nf;
 	qsort(s->ranges, s->n, sizeof(*s->ranges), by_start);
-	s->read_ns = mono_ns();
+	s->read_ns = monotime_ns();
 	open_perfmap(s);
 	return 0;
 }
@@ -352,7 +346,7 @@ static void update_jit(struct symbolizer *s)
 {
 	if (s->perf.fd >= 0)
 		perfmap_update(&s->perf);
-	else if (mono_ns() - s->perf_tried_ns > PERFMAP_RETRY_NS)
+	else if (monotime_ns() - s->perf_tried_ns > PERFMAP_RETRY_NS)
 		open_perfmap(s);
 }
 
@@ -392,14 +386,14 @@ static const struct sym_frames *lookup_anon(struct symbolizer *s, uint64_t addr,
 	struct anon_entry *a;
 
 	update_jit(s);
-	a = addrmap_get(&s->anon, addr);
+	a = keyhash_get(&s->anon, addr);
 	if (a && a->gen == s->perf.gen)
 		return &a->sf;
 	if (!a) {
 		a = calloc(1, sizeof(*a));
 		if (!a)
 			return &unknown_frames;
-		if (addrmap_put(&s->anon, addr, a)) {
+		if (hashmap__add(&s->anon, addr, a)) {
 			free(a);
 			return &unknown_frames;
 		}
@@ -417,7 +411,7 @@ static const struct sym_range *find_or_reread(struct symbolizer *s,
 					      uint64_t addr)
 {
 	const struct sym_range *r = find_range(s, addr);
-	uint64_t now = mono_ns();
+	uint64_t now = monotime_ns();
 
 	if (r || now - s->read_ns < REREAD_NS || !s->start_time ||
 	    start_time(s->pid) != s->start_time)

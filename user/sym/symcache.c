@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "lib/addrmap.h"
+#include "lib/keyhash.h"
 #include "sym/debuginfo.h"
 #include "lib/log.h"
 #include "sym/symcache.h"
@@ -51,7 +51,7 @@ struct sc_module {
 	unsigned char alt_id[BUILD_ID_MAX];
 	size_t alt_id_len;
 	struct debug_file alt;
-	struct addrmap syms; /* module address -> struct sc_entry */
+	struct hashmap syms; /* module address -> struct sc_entry */
 };
 
 /* A resolved address; strings point into libdw's data of the module. */
@@ -111,7 +111,7 @@ static void debug_file_close(struct debug_file *d)
 
 static void module_destroy(struct sc_module *m)
 {
-	addrmap_free(&m->syms, free);
+	keyhash_clear(&m->syms, free);
 	if (m->dwfl)
 		dwfl_end(m->dwfl);
 	debug_file_close(&m->debug);
@@ -320,6 +320,7 @@ static struct sc_module *new_module(struct symcache *c, Elf *elf, int fd,
 		return NULL;
 	m->cache = c;
 	m->refs = 1;
+	keyhash_u64_init(&m->syms);
 	m->debug.fd = m->alt.fd = -1;
 	m->name = strdup(base ? base + 1 : path);
 	if (len > 0 && len <= BUILD_ID_MAX) {
@@ -639,7 +640,7 @@ static struct sc_entry *resolve(struct sc_module *m, uint64_t rel)
 
 const struct sym_frames *sc_module_lookup(struct sc_module *m, uint64_t rel)
 {
-	struct sc_entry *e = addrmap_get(&m->syms, rel);
+	struct sc_entry *e = keyhash_get(&m->syms, rel);
 
 	if (e) {
 		m->cache->stats.cache_hits++;
@@ -650,7 +651,7 @@ const struct sym_frames *sc_module_lookup(struct sc_module *m, uint64_t rel)
 	e = resolve(m, rel);
 	if (!e)
 		return &unknown_frames;
-	if (addrmap_put(&m->syms, rel, e)) {
+	if (hashmap__add(&m->syms, rel, e)) {
 		free(e);
 		return &unknown_frames;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Unit tests for the symbolizer and its cache (user/symcache.c,
- * user/symbolize.c, user/addrmap.c, user/debuginfo.c), on this very
+ * user/symbolize.c, user/debuginfo.c), on this very
  * process: its own functions, lines and inlined calls.
  */
 #include <stdarg.h>
@@ -22,7 +22,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "lib/addrmap.h"
 #include "sym/debuginfo.h"
 #include "sym/symbolize.h"
 #include "sym/symcache.h"
@@ -253,28 +252,6 @@ static void test_anon_and_perf_map(void **state)
 	munmap(code, 4096);
 }
 
-/* ---- addrmap --------------------------------------------------------- */
-
-static void test_addrmap(void **state)
-{
-	struct addrmap m = { 0 };
-	uint64_t i;
-
-	assert_null(addrmap_get(&m, 42));
-	/* Aligned keys, as code addresses are, through several growths. */
-	for (i = 1; i <= 5000; i++)
-		assert_int_equal(addrmap_put(&m, i << 12, (void *)(i * 8)), 0);
-	for (i = 1; i <= 5000; i++)
-		assert_ptr_equal(addrmap_get(&m, i << 12), (void *)(i * 8));
-	assert_null(addrmap_get(&m, 0));
-	assert_null(addrmap_get(&m, (5001ULL << 12)));
-	assert_int_equal(addrmap_put(&m, 1 << 12, (void *)1), 0);
-	assert_ptr_equal(addrmap_get(&m, 1 << 12), (void *)1);
-	assert_int_equal(m.used, 5000);
-	addrmap_free(&m, NULL);
-	assert_null(addrmap_get(&m, 1 << 12));
-}
-
 /* ---- finding debug files --------------------------------------------- */
 
 struct tree {
@@ -416,7 +393,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_anon_and_perf_map, setup,
 						teardown),
-		cmocka_unit_test(test_addrmap),
 		cmocka_unit_test(test_debug_file_by_build_id_under_root),
 		cmocka_unit_test(test_debug_file_by_debuglink),
 		cmocka_unit_test(test_fetch_without_servers),
