@@ -15,6 +15,17 @@ CC ?= gcc
 VERSION := 0.1.0
 
 OUT := build
+BIN := leaktrace
+# SANITIZE=1: ASan and UBSan, in build-san/ and ./leaktrace-san so the
+# normal build is left alone; any report stops the program (tests fail).
+SAN_CFLAGS :=
+ifeq ($(SANITIZE),1)
+OUT := build-san
+BIN := leaktrace-san
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	      -fno-omit-frame-pointer
+LDFLAGS += $(SAN_CFLAGS)
+endif
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
 # CFLAGS replaces the optimisation and debug flags; EXTRA_CFLAGS adds to
@@ -24,7 +35,7 @@ EXTRA_CFLAGS ?=
 LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 	  -D_GNU_SOURCE -DLEAKTRACE_VERSION='"$(VERSION)"' \
 	  -DLT_ARCH_$(ARCH) -I$(OUT) -Ibpf -Iuser -MMD -MP
-ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(EXTRA_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
 
@@ -43,7 +54,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	liblzma-dev libbz2-dev libzstd-dev \
 	libdebuginfod1 debuginfod \
 	golang-go chromium chromium-driver python3-jsonschema \
-	python3-pytest python3-pytest-timeout
+	python3-pytest python3-pytest-timeout libclang-rt-14-dev
 
 # user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
 USER_DIRS := cli core kernel sym python report export lib
@@ -53,14 +64,17 @@ USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 # Everything but main.c is linked into the unit tests as well.
 LIB_OBJS := $(filter-out $(OUT)/user/cli/main.o,$(USER_OBJS))
 
-.PHONY: all clean deps bench-deps test unit-test integration-test install uninstall \
+.PHONY: all clean deps bench-deps test unit-test integration-test sanitize-test install uninstall \
 	lint bench demo vmlinux help targets
 
-all: leaktrace
+all: $(BIN)
 
 help:
 	@echo "make               build ./leaktrace"
 	@echo "make STATIC=1      build a self-contained static binary"
+	@echo "make SANITIZE=1    build ./leaktrace-san with ASan and UBSan (in build-san/)"
+	@echo "make sanitize-test integration tests on ./leaktrace-san, failing on any report"
+	@echo "make fuzz          build the libFuzzer harnesses; make fuzz-run runs each briefly"
 	@echo "make deps          install the Debian packages needed (idempotent)"
 	@echo "make test          build and run unit and integration tests (root)"
 	@echo "make test K=NAME   only the tests whose name contains NAME (pytest -k)"
@@ -93,7 +107,7 @@ $(OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h | $(OUT)
 # libbpf's hash map, vendored as it is: its <linux/err.h> is our shim.
 $(OUT)/user/lib/hashmap.o: LT_CFLAGS += -Iuser/lib/compat
 
-leaktrace: $(USER_OBJS)
+$(BIN): $(USER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 vmlinux:
@@ -115,9 +129,10 @@ deps:
 	$(call apt_missing,$(DEPS))
 
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 include bench/bench.mk
 
-install: leaktrace
+install: $(BIN)
 	install -D -m 0755 leaktrace $(DESTDIR)$(BINDIR)/leaktrace
 	install -D -m 0644 man/leaktrace.8 $(DESTDIR)$(MANDIR)/leaktrace.8
 
@@ -126,7 +141,7 @@ uninstall:
 
 # Vendored files keep their upstream style.
 VENDORED := user/lib/hashmap.c user/lib/hashmap.h
-LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c)
+LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
@@ -144,4 +159,4 @@ bench: leaktrace $(OUT)/bench/uprobe_floor bench-deps
 	./bench/compare.sh
 
 clean:
-	rm -rf $(OUT) leaktrace tests/targets/bin tests/unit/bin
+	rm -rf build build-san build-fuzz leaktrace leaktrace-san tests/targets/bin tests/unit/bin tests/fuzz/bin

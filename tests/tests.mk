@@ -46,3 +46,9 @@ integration-test: leaktrace targets
 # The README's test command: everything, with a closing "N passed, N failed".
 test: leaktrace $(UNIT_BINS) targets
 	$(RUN_TESTS)
+
+# ASan + UBSan build, then a representative part of the integration tests
+# on it (tests/sanitize.sh, SAN_TESTS): any sanitizer report fails.
+sanitize-test: targets
+	$(MAKE) SANITIZE=1 leaktrace-san
+	tests/sanitize.sh

@@ -21,7 +21,8 @@ import time
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LEAKTRACE = os.path.join(ROOT, "leaktrace")
+# LT_LEAKTRACE: another build to test, e.g. ./leaktrace-san (make sanitize-test).
+LEAKTRACE = os.environ.get("LT_LEAKTRACE") or os.path.join(ROOT, "leaktrace")
 TARGETS = os.path.join(ROOT, "tests", "targets", "bin")
 SKELETON = os.path.join(ROOT, "build", "leaktrace.skel.h")
 LIBC = "libc.so.6"

@@ -134,6 +134,7 @@ void procs_free(struct proc_table *t)
 		census_free(t->procs[i]->census);
 		free(t->procs[i]);
 	}
+	symcache_free(t->symcache);
 	free(t->procs);
 	memset(t, 0, sizeof(*t));
 }

@@ -26,7 +26,8 @@ static void merge_heap(struct stack_row *rows, size_t *n, struct raw_stat *heap,
 {
 	size_t i;
 
-	qsort(heap, n_heap, sizeof(*heap), cmp_raw);
+	if (n_heap) /* heap may be NULL then, which qsort does not allow */
+		qsort(heap, n_heap, sizeof(*heap), cmp_raw);
 	for (i = 0; i < n_heap; i++) {
 		struct stack_row *last = *n ? &rows[*n - 1] : NULL;
 

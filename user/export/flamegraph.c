@@ -402,7 +402,8 @@ static void emit_tree(struct fg *g, struct fg_node *n, int depth,
 	if (n->bytes <= 0 || n->bytes * g->scale < MIN_WIDTH)
 		return;
 	emit_frame(g, n, depth, offset);
-	qsort(n->kids, n->n_kids, sizeof(*n->kids), by_name);
+	if (n->n_kids) /* qsort's base may not be NULL, even for 0 */
+		qsort(n->kids, n->n_kids, sizeof(*n->kids), by_name);
 	for (i = 0; i < n->n_kids; i++) {
 		emit_tree(g, n->kids[i], depth + 1, offset);
 		if (n->kids[i]->bytes > 0)

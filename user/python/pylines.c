@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <limits.h>
 #include "python/pylines.h"
+
+/*
+ * Lines are summed in 64 bits: a hostile table of large deltas would
+ * overflow an int. A sum outside 0..INT_MAX is no line.
+ */
+static int line_or_none(int64_t line)
+{
+	return line >= 0 && line <= INT_MAX ? (int)line : -1;
+}
 
 int py_line_lnotab(const uint8_t *table, size_t len, int firstlineno,
 		   uint32_t lasti_bytes)
 {
 	uint64_t addr = 0;
-	int line = firstlineno;
+	int64_t line = firstlineno;
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2) {
@@ -14,14 +24,14 @@ int py_line_lnotab(const uint8_t *table, size_t len, int firstlineno,
 			break;
 		line += (int8_t)table[i + 1];
 	}
-	return line;
+	return line_or_none(line);
 }
 
 int py_line_linetable(const uint8_t *table, size_t len, int firstlineno,
 		      uint32_t offset_bytes)
 {
 	uint64_t start, end = 0;
-	int line = firstlineno;
+	int64_t line = firstlineno;
 	size_t i;
 
 	for (i = 0; i + 1 < len; i += 2) {
@@ -33,7 +43,7 @@ int py_line_linetable(const uint8_t *table, size_t len, int firstlineno,
 		if (ldelta != -128)
 			line += ldelta;
 		if (offset_bytes >= start && offset_bytes < end)
-			return ldelta == -128 ? -1 : line;
+			return ldelta == -128 ? -1 : line_or_none(line);
 	}
 	return -1;
 }
@@ -73,7 +83,7 @@ static int read_svarint(const uint8_t *t, size_t len, size_t *i, int *out)
  * 15 no location (running line unchanged).
  */
 static int step_entry(const uint8_t *t, size_t len, size_t *i, int kind,
-		      int *line, int *has_line)
+		      int64_t *line, int *has_line)
 {
 	uint32_t skip;
 	int delta, k;
@@ -99,7 +109,7 @@ int py_line_locations(const uint8_t *table, size_t len, int firstlineno,
 		      uint32_t unit)
 {
 	uint64_t start = 0;
-	int line = firstlineno;
+	int64_t line = firstlineno;
 	size_t i = 0;
 
 	while (i < len) {
@@ -112,7 +122,7 @@ int py_line_locations(const uint8_t *table, size_t len, int firstlineno,
 		if (step_entry(table, len, &i, kind, &line, &has_line))
 			return -1;
 		if (unit >= start && unit < end)
-			return has_line ? line : -1;
+			return has_line ? line_or_none(line) : -1;
 		start = end;
 	}
 	return -1;

@@ -179,7 +179,8 @@ int report_build(struct report *r, const struct snapshot *snap,
 	err = add_census_procs(r, snap, procs, top, final);
 	if (err)
 		return err;
-	qsort(r->procs, r->n_procs, sizeof(*r->procs), by_proc_growth);
+	if (r->n_procs) /* r->procs is NULL for none */
+		qsort(r->procs, r->n_procs, sizeof(*r->procs), by_proc_growth);
 	return 0;
 }
 

@@ -210,6 +210,8 @@ const struct perfmap_entry *perfmap_find(struct perfmap *m, uint64_t addr)
 	const struct perfmap_entry *best = NULL;
 	long i, stop;
 
+	if (!m->n)
+		return NULL; /* and qsort must not get a NULL array */
 	if (!m->sorted) {
 		qsort(m->e, m->n, sizeof(*m->e), by_start);
 		m->sorted = true;

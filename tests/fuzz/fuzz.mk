@@ -1,0 +1,36 @@
+# libFuzzer harnesses of the parsers of untrusted input (make fuzz), run
+# briefly by CI (make fuzz-run; FUZZ_SECONDS each). Built with clang's
+# -fsanitize=fuzzer plus ASan and UBSan, from their own objects in
+# build-fuzz/ so the normal build is left alone.
+#
+# One harness per parser: tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/. Unwind tables get fuzz_unwind.c here once the
+# unwinder exists (add its name to FUZZERS).
+FUZZERS := procmaps perfmap pylines pycode elf
+FUZZ_OUT := build-fuzz
+FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJS := $(patsubst $(OUT)/%,$(FUZZ_OUT)/%,$(LIB_OBJS))
+FUZZ_BINS := $(addprefix tests/fuzz/bin/fuzz_,$(FUZZERS))
+FUZZ_SECONDS ?= 20
+
+.PHONY: fuzz fuzz-run
+
+$(FUZZ_OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(LT_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+-include $(FUZZ_LIB_OBJS:.o=.d)
+$(FUZZ_OUT)/user/lib/hashmap.o: LT_CFLAGS += -Iuser/lib/compat
+
+tests/fuzz/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(LT_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_LIB_OBJS) $(LIBS)
+
+fuzz: $(FUZZ_BINS)
+
+# Replays every corpus input (the regression tests), then fuzzes each
+# harness for FUZZ_SECONDS; any crash fails. "N passed, N failed" at the end.
+fuzz-run: fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZERS)
