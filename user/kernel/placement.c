@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "kernel/arch.h"
 #include "kernel/placement.h"
+#include "sym/elffile.h"
 
 bool placement_emulated(const uint8_t *insn, size_t len, unsigned int kver)
 {
@@ -178,8 +179,7 @@ struct code_seg {
 };
 
 struct elf_code {
-	int fd;
-	Elf *elf;
+	struct elf_file file;
 	bool native; /* code of the architecture we run on */
 	struct code_seg segs[MAX_CODE_SEGS];
 	size_t n_segs;
@@ -193,54 +193,47 @@ struct window {
 
 static void close_code(struct elf_code *c)
 {
-	if (c->elf)
-		elf_end(c->elf);
-	if (c->fd >= 0)
-		close(c->fd);
+	elffile_close(&c->file);
 }
 
-static void add_segment(struct elf_code *c, const GElf_Phdr *ph,
+static void add_segment(struct elf_code *c, const struct elf_load *l,
 			const uint8_t *raw, size_t raw_size)
 {
 	struct code_seg *s;
 
-	if (c->n_segs == MAX_CODE_SEGS || ph->p_offset > raw_size ||
-	    ph->p_filesz > raw_size - ph->p_offset)
+	if (c->n_segs == MAX_CODE_SEGS || l->offset > raw_size ||
+	    l->filesz > raw_size - l->offset)
 		return;
 	s = &c->segs[c->n_segs++];
-	s->bytes = raw + ph->p_offset;
-	s->offset = ph->p_offset;
-	s->vaddr = ph->p_vaddr;
-	s->size = ph->p_filesz;
+	s->bytes = raw + l->offset;
+	s->offset = l->offset;
+	s->vaddr = l->vaddr;
+	s->size = l->filesz;
 }
 
 static int open_code(const char *path, struct elf_code *c)
 {
-	size_t i, nphdr, raw_size;
+	struct elf_loads loads;
 	const uint8_t *raw;
+	size_t i, raw_size;
 	GElf_Ehdr eh;
-	GElf_Phdr ph;
+	int err;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	c->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (c->fd < 0)
-		return -errno;
-	c->elf = elf_begin(c->fd, ELF_C_READ_MMAP, NULL);
-	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF ||
-	    !gelf_getehdr(c->elf, &eh) || elf_getphdrnum(c->elf, &nphdr)) {
+	err = elffile_open(path, &c->file);
+	if (err)
+		return err;
+	if (!gelf_getehdr(c->file.elf, &eh)) {
 		close_code(c);
 		return -ENOEXEC;
 	}
-	c->native = gelf_getclass(c->elf) == ARCH_ELF_CLASS &&
+	elffile_loads(c->file.elf, &loads); /* none: no code to scan */
+	c->native = gelf_getclass(c->file.elf) == ARCH_ELF_CLASS &&
 		    eh.e_machine == ARCH_ELF_MACHINE;
-	raw = (const uint8_t *)elf_rawfile(c->elf, &raw_size);
-	for (i = 0; raw && i < nphdr; i++)
-		if (gelf_getphdr(c->elf, i, &ph) && ph.p_type == PT_LOAD &&
-		    (ph.p_flags & PF_X))
-			add_segment(c, &ph, raw, raw_size);
+	raw = (const uint8_t *)elf_rawfile(c->file.elf, &raw_size);
+	for (i = 0; raw && i < loads.n; i++)
+		if (loads.seg[i].flags & PF_X)
+			add_segment(c, &loads.seg[i], raw, raw_size);
 	return 0;
 }
 
@@ -288,28 +281,23 @@ static void scan_rel32(const struct code_seg *s, struct window *w, size_t n)
 	}
 }
 
+static int match_function_at(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	uint64_t *vaddr_then_size = ctx;
+
+	if (sym->st_value != *vaddr_then_size || !sym->st_size ||
+	    GELF_ST_TYPE(sym->st_info) != STT_FUNC)
+		return 0;
+	*vaddr_then_size = sym->st_size;
+	return 1;
+}
+
 /* The size of the function symbol at vaddr, 0 when unknown. */
 static uint64_t symbol_size(Elf *elf, uint64_t vaddr)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
+	uint64_t v = vaddr;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data = elf_getdata(scn, NULL);
-		size_t i, count;
-		GElf_Sym sym;
-
-		if (!gelf_getshdr(scn, &sh) || !data || !sh.sh_entsize ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		count = sh.sh_size / sh.sh_entsize;
-		for (i = 0; i < count; i++)
-			if (gelf_getsym(data, i, &sym) &&
-			    sym.st_value == vaddr && sym.st_size &&
-			    GELF_ST_TYPE(sym.st_info) == STT_FUNC)
-				return sym.st_size;
-	}
-	return 0;
+	return elffile_each_symbol(elf, match_function_at, &v) ? v : 0;
 }
 
 /*
@@ -328,7 +316,7 @@ static void scan_function(const struct elf_code *c, uint64_t entry,
 	if (!s || open_disassembler(&h, &in))
 		return;
 	addr = offset_to_vaddr(s, entry);
-	size = symbol_size(c->elf, addr);
+	size = symbol_size(c->file.elf, addr);
 	left = s->size - (entry - s->offset);
 	size = size ? size : 4096;
 	left = size < left ? size : left;

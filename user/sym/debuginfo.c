@@ -2,8 +2,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <elfutils/libdwelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +10,11 @@
 #include <zlib.h>
 #include "sym/debuginfo.h"
 #include "lib/log.h"
+#include "sym/elffile.h"
 #include "lib/monotime.h"
 
 #define DEBUG_DIR      "/usr/lib/debug"
-#define BUILD_ID_MAX   64
+#define BUILD_ID_MAX   ELFFILE_BUILD_ID_MAX
 #define NSEC	       MONOTIME_NSEC_PER_SEC
 /* DEBUGINFOD_TIMEOUT when the user has not set one: a dead server must
  * not stall a report for the client's default 90 s. */
@@ -24,17 +23,6 @@
 #define DFD_QUERY_MAX  (30 * NSEC) /* a download, however it goes */
 #define DFD_BACKOFF    (60 * NSEC) /* servers failed: left alone */
 #define DFD_FAILED_MAX 256	   /* build-ids not asked again */
-
-char *build_id_hex(const unsigned char *id, size_t len, char *buf,
-		   size_t buf_len)
-{
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < len && 2 * i + 2 < buf_len; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
-	return buf;
-}
 
 static uint32_t file_crc(int fd)
 {
@@ -52,24 +40,23 @@ static uint32_t file_crc(int fd)
 
 bool debuginfo_matches(int fd, const struct debug_want *w)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *id = NULL;
+	unsigned char id[ELFFILE_BUILD_ID_MAX];
+	struct elf_file f;
 	struct stat st;
 	bool ok = false;
-	ssize_t len;
 
-	if (!elf)
+	if (elffile_from_fd(fd, &f))
 		return false;
 	if (w->main_st && !fstat(fd, &st) && st.st_dev == w->main_st->st_dev &&
 	    st.st_ino == w->main_st->st_ino)
 		goto out; /* a debuglink naming the module itself */
-	len = dwelf_elf_gnu_build_id(elf, &id);
 	if (w->id_len)
-		ok = len == (ssize_t)w->id_len && !memcmp(id, w->id, len);
+		ok = elffile_build_id(f.elf, id) == w->id_len &&
+		     !memcmp(id, w->id, w->id_len);
 	else
 		ok = file_crc(fd) == w->crc;
 out:
-	elf_end(elf);
+	elffile_close(&f);
 	return ok;
 }
 
@@ -99,7 +86,7 @@ static int by_build_id(const char *root, const struct debug_want *w,
 
 	if (!w->id_len || w->id_len > BUILD_ID_MAX)
 		return -1;
-	build_id_hex(w->id, w->id_len, hex, sizeof(hex));
+	elffile_build_id_hex(w->id, w->id_len, hex, sizeof(hex));
 	snprintf(path, sizeof(path), "%s%s/.build-id/%.2s/%s.debug", root,
 		 DEBUG_DIR, hex, hex + 2);
 	return try_open(path, w, found);
@@ -244,7 +231,7 @@ int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found)
 		return -1;
 	fd = dfd.find(dfd.client, id, id_len, found);
 	spent = monotime_ns() - dfd.start;
-	build_id_hex(id, id_len, hex, sizeof(hex));
+	elffile_build_id_hex(id, id_len, hex, sizeof(hex));
 	if (fd >= 0) {
 		lt_debug("debuginfod: %s in %s", hex, *found);
 		return fd;

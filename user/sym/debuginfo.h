@@ -44,8 +44,4 @@ bool debuginfo_matches(int fd, const struct debug_want *w);
  */
 int debuginfo_fetch(const unsigned char *id, size_t id_len, char **found);
 
-/* The hexadecimal form of a build-id, in buf (2 * len + 1 bytes). */
-char *build_id_hex(const unsigned char *id, size_t len, char *buf,
-		   size_t buf_len);
-
 #endif

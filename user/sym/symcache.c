@@ -13,17 +13,13 @@
 #include <unistd.h>
 #include "lib/keyhash.h"
 #include "sym/debuginfo.h"
+#include "sym/elffile.h"
 #include "lib/log.h"
 #include "sym/symcache.h"
 
-#define BUILD_ID_MAX 64
-#define MAX_LOADS    16 /* PT_LOAD segments kept for load biases */
+#define BUILD_ID_MAX ELFFILE_BUILD_ID_MAX
 #define MAX_INLINE   32 /* function scopes kept per address */
 #define IDLE_MAX     32 /* modules no process maps, kept for the next */
-
-struct load_seg {
-	uint64_t vaddr, offset, filesz;
-};
 
 /* A separate file of debug info: found early, handed to libdwfl late. */
 struct debug_file {
@@ -43,9 +39,7 @@ struct sc_module {
 	struct stat st; /* identity of modules without build-id */
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	bool exec; /* ET_EXEC: loaded at its own addresses */
-	struct load_seg loads[MAX_LOADS];
-	size_t n_loads;
+	struct elf_loads loads; /* for load biases */
 	struct debug_file debug;
 	char *alt_name; /* .gnu_debugaltlink (dwz) of the debug info */
 	unsigned char alt_id[BUILD_ID_MAX];
@@ -138,70 +132,31 @@ void symcache_free(struct symcache *c)
 
 static bool has_section(Elf *elf, const char *name)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
 	GElf_Shdr sh;
 
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type != SHT_NOBITS &&
-		    !strcmp(elf_strptr(elf, shstrndx, sh.sh_name) ?: "", name))
-			return true;
-	return false;
-}
-
-static int read_loads(struct sc_module *m, Elf *elf)
-{
-	size_t i, n;
-	GElf_Ehdr eh;
-
-	if (!gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &n))
-		return -ENOEXEC;
-	m->exec = eh.e_type == ET_EXEC;
-	for (i = 0; i < n && m->n_loads < MAX_LOADS; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		m->loads[m->n_loads].vaddr = ph.p_vaddr;
-		m->loads[m->n_loads].offset = ph.p_offset;
-		m->loads[m->n_loads].filesz = ph.p_filesz;
-		m->n_loads++;
-	}
-	return m->n_loads ? 0 : -ENOEXEC;
+	return elffile_section(elf, name, &sh) && sh.sh_type != SHT_NOBITS;
 }
 
 /* .gnu_debugaltlink: a dwz file holding what several debug files share. */
 static void read_altlink(struct sc_module *m, Elf *elf)
 {
-	Elf_Scn *scn = NULL;
-	size_t shstrndx, len;
-	Elf_Data *d;
 	GElf_Shdr sh;
+	Elf_Scn *scn = elffile_section(elf, ".gnu_debugaltlink", &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
 	const char *name;
+	size_t len;
 
-	if (elf_getshdrstrndx(elf, &shstrndx))
+	if (!d || !d->d_size)
 		return;
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &sh) ||
-		    strcmp(elf_strptr(elf, shstrndx, sh.sh_name) ?: "",
-			   ".gnu_debugaltlink"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (!d || !d->d_size)
-			return;
-		name = d->d_buf;
-		len = strnlen(name, d->d_size);
-		if (len + 1 >= d->d_size)
-			return;
-		m->alt_id_len = d->d_size - len - 1;
-		if (m->alt_id_len > BUILD_ID_MAX)
-			m->alt_id_len = BUILD_ID_MAX;
-		memcpy(m->alt_id, name + len + 1, m->alt_id_len);
-		m->alt_name = strndup(name, len);
+	name = d->d_buf;
+	len = strnlen(name, d->d_size);
+	if (len + 1 >= d->d_size)
 		return;
-	}
+	m->alt_id_len = d->d_size - len - 1;
+	if (m->alt_id_len > BUILD_ID_MAX)
+		m->alt_id_len = BUILD_ID_MAX;
+	memcpy(m->alt_id, name + len + 1, m->alt_id_len);
+	m->alt_name = strndup(name, len);
 }
 
 static void find_alt(struct sc_module *m, const char *root)
@@ -230,12 +185,12 @@ static void find_alt(struct sc_module *m, const char *root)
 /* The debug info in another file: dwz alt file of whichever has DWARF. */
 static void altlink_of_fd(struct sc_module *m, int fd, const char *root)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	struct elf_file f;
 
-	if (!elf)
+	if (elffile_from_fd(fd, &f))
 		return;
-	read_altlink(m, elf);
-	elf_end(elf);
+	read_altlink(m, f.elf);
+	elffile_close(&f);
 	find_alt(m, root);
 }
 
@@ -273,12 +228,10 @@ static bool same_module(const struct sc_module *m, const unsigned char *id,
 static struct sc_module *find_module(struct symcache *c, Elf *elf,
 				     const struct stat *st)
 {
-	const void *id = NULL;
-	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
+	unsigned char id[BUILD_ID_MAX];
+	size_t len = elffile_build_id(elf, id);
 	struct sc_module *m;
 
-	if (len < 0 || len > BUILD_ID_MAX)
-		len = 0;
 	for (m = c->modules; m; m = m->next)
 		if (same_module(m, id, len, st))
 			return sc_module_get(m);
@@ -313,8 +266,6 @@ static struct sc_module *new_module(struct symcache *c, Elf *elf, int fd,
 {
 	struct sc_module *m = calloc(1, sizeof(*m));
 	const char *base = strrchr(path, '/');
-	const void *id = NULL;
-	ssize_t len = dwelf_elf_gnu_build_id(elf, &id);
 
 	if (!m)
 		return NULL;
@@ -323,12 +274,9 @@ static struct sc_module *new_module(struct symcache *c, Elf *elf, int fd,
 	keyhash_u64_init(&m->syms);
 	m->debug.fd = m->alt.fd = -1;
 	m->name = strdup(base ? base + 1 : path);
-	if (len > 0 && len <= BUILD_ID_MAX) {
-		memcpy(m->id, id, len);
-		m->id_len = len;
-		build_id_hex(m->id, len, m->id_hex, sizeof(m->id_hex));
-	}
-	if (!m->name || fstat(fd, &m->st) || read_loads(m, elf)) {
+	m->id_len = elffile_build_id(elf, m->id);
+	elffile_build_id_hex(m->id, m->id_len, m->id_hex, sizeof(m->id_hex));
+	if (!m->name || fstat(fd, &m->st) || elffile_loads(elf, &m->loads)) {
 		module_destroy(m);
 		return NULL;
 	}
@@ -339,19 +287,20 @@ static struct sc_module *new_module(struct symcache *c, Elf *elf, int fd,
 struct sc_module *symcache_module(struct symcache *c, int fd, const char *path,
 				  const char *root)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	struct sc_module *m = NULL;
+	struct elf_file f;
 	char opened[64];
 	struct stat st;
 
-	if (!elf || elf_kind(elf) != ELF_K_ELF || fstat(fd, &st))
+	if (elffile_from_fd(fd, &f))
 		goto fail;
-	m = find_module(c, elf, &st);
+	if (fstat(fd, &st))
+		goto fail;
+	m = find_module(c, f.elf, &st);
 	if (m)
 		goto fail; /* known: this fd is not needed */
-	m = new_module(c, elf, fd, path, root);
-	elf_end(elf);
-	elf = NULL;
+	m = new_module(c, f.elf, fd, path, root);
+	elffile_close(&f);
 	snprintf(opened, sizeof(opened), "/proc/self/fd/%d", fd);
 	if (!m || report_to_dwfl(m, fd, path, opened)) {
 		if (m)
@@ -363,8 +312,7 @@ struct sc_module *symcache_module(struct symcache *c, int fd, const char *path,
 	c->modules = m;
 	return m;
 fail:
-	if (elf)
-		elf_end(elf);
+	elffile_close(&f);
 	close(fd);
 	return m;
 }
@@ -428,22 +376,7 @@ const char *sc_module_name(const struct sc_module *m)
 int sc_module_bias(struct sc_module *m, uint64_t start, uint64_t off,
 		   uint64_t *bias)
 {
-	size_t i;
-
-	if (m->exec) {
-		*bias = 0;
-		return 0;
-	}
-	for (i = 0; i < m->n_loads; i++) {
-		const struct load_seg *l = &m->loads[i];
-		uint64_t page_off = l->offset & ~0xfffULL;
-
-		if (off < page_off || off >= l->offset + l->filesz)
-			continue;
-		*bias = start - (off - page_off) - (l->vaddr & ~0xfffULL);
-		return 0;
-	}
-	return -ENOENT;
+	return elffile_bias(&m->loads, start, off, bias);
 }
 
 /* ---- debug info on demand -------------------------------------------- */

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "sym/debuginfo.h"
+#include "sym/elffile.h"
 #include "sym/symbolize.h"
 #include "sym/symcache.h"
 
@@ -317,7 +318,7 @@ static void test_debug_file_by_build_id_under_root(void **state)
 	strcpy(t.root, "/tmp/lt-dbgroot-XXXXXX");
 	assert_non_null(mkdtemp(t.root));
 	self_build_id(&t);
-	build_id_hex(t.id, t.id_len, hex, sizeof(hex));
+	elffile_build_id_hex(t.id, t.id_len, hex, sizeof(hex));
 	snprintf(want, sizeof(want), "%s/usr/lib/debug/.build-id/%.2s/%s.debug",
 		 t.root, hex, hex + 2);
 	assert_int_equal(copy_self(want), 0);
