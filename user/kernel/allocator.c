@@ -42,27 +42,17 @@ static uint64_t malloc_offset(const char *path, const char *prefix)
 	return off;
 }
 
-static bool same_file(const struct map_entry *e, dev_t dev, ino_t ino)
-{
-	return e->inode == ino && e->dev_major == major(dev) &&
-	       e->dev_minor == minor(dev);
-}
-
 /* Open the file the process maps: through its root, else map_files. */
 static int module_path(pid_t pid, const struct map_entry *e,
 		       struct allocator_module *m)
 {
 	struct stat st;
+	int err;
 
 	snprintf(m->name, sizeof(m->name), "%s", e->path);
-	proc_root_path(pid, e->path, m->path, sizeof(m->path));
-	if (!stat(m->path, &st) && same_file(e, st.st_dev, st.st_ino))
-		goto found;
-	snprintf(m->path, sizeof(m->path), "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	if (stat(m->path, &st))
-		return -errno;
-found:
+	err = proc_mapped_path(pid, e, m->path, sizeof(m->path), &st);
+	if (err)
+		return err;
 	m->dev = st.st_dev;
 	m->ino = st.st_ino;
 	return 0;
@@ -79,7 +69,7 @@ static bool listed(const struct module_list *l, const struct map_entry *e)
 
 	for (i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i].name, e->path) ||
-		    same_file(e, l->v[i].dev, l->v[i].ino))
+		    procmaps_same_file(e, l->v[i].dev, l->v[i].ino))
 			return true;
 	return false;
 }
@@ -121,7 +111,7 @@ static const struct map_entry *exe_entry(pid_t pid,
 	if (stat(path, &st))
 		return NULL;
 	for (i = 0; i < n; i++)
-		if (same_file(&maps[i], st.st_dev, st.st_ino))
+		if (procmaps_same_file(&maps[i], st.st_dev, st.st_ino))
 			return &maps[i];
 	return NULL;
 }

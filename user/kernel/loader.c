@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
+#include "lib/proc.h"
 #include "kernel/kmaps.h"
 #include "kernel/links.h"
 #include "kernel/loader.h"
@@ -41,15 +42,11 @@ static struct bpf_program *entry_prog(const struct leaktrace_bpf *skel,
 static bool has_capability(int cap)
 {
 	unsigned long long eff = 0;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "re");
+	char value[64];
 
-	if (!f)
+	if (proc_status_field(0, "CapEff", value, sizeof(value)) ||
+	    sscanf(value, "%llx", &eff) != 1)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &eff) == 1)
-			break;
-	fclose(f);
 	return eff & (1ULL << cap);
 }
 

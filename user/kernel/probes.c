@@ -336,12 +336,6 @@ static bool is_libc_name(const char *path)
 	       (!strncmp(base, "libc-", 5) && strstr(base, ".so"));
 }
 
-static bool same_file(const struct map_entry *e, const struct stat *st)
-{
-	return e->inode == st->st_ino && e->dev_major == major(st->st_dev) &&
-	       e->dev_minor == minor(st->st_dev);
-}
-
 /* The mapping of the allocator library in one process's maps. */
 static const struct map_entry *find_allocator(const struct tracer *t,
 					      const struct map_entry *maps,
@@ -353,28 +347,12 @@ static const struct map_entry *find_allocator(const struct tracer *t,
 	for (i = 0; i < n; i++) {
 		if (!maps[i].executable || !maps[i].inode)
 			continue;
-		if (lib_st ? same_file(&maps[i], lib_st)
+		if (lib_st ? procmaps_same_file(&maps[i], lib_st->st_dev,
+						lib_st->st_ino)
 			   : is_libc_name(maps[i].path))
 			return &maps[i];
 	}
 	return NULL;
-}
-
-/*
- * Path through which the probes reach the file this process maps: its root
- * (containers), or map_files when the file was replaced on disk.
- */
-static int mapped_file_path(pid_t pid, const struct map_entry *e, char *out,
-			    size_t len, struct stat *st)
-{
-	proc_root_path(pid, e->path, out, len);
-	if (!stat(out, st) && same_file(e, st))
-		return 0;
-	snprintf(out, len, "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	if (!stat(out, st))
-		return 0;
-	return -errno;
 }
 
 static int stat_lib_option(const struct tracer *t, struct stat *st)
@@ -419,7 +397,7 @@ static int probe_process_allocator(struct tracer *t, pid_t pid, pid_t filter,
 			pid, t->opts->lib ?: "libc", pid);
 		return -ENOENT;
 	}
-	err = mapped_file_path(pid, e, lib.path, sizeof(lib.path), &st);
+	err = proc_mapped_path(pid, e, lib.path, sizeof(lib.path), &st);
 	free(maps);
 	if (err)
 		return err;

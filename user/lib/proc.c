@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "lib/proc.h"
+#include "lib/procmaps.h"
 #include "lib/vec.h"
 
 static int read_small_file(const char *path, char *buf, size_t len)
@@ -20,18 +23,64 @@ static int read_small_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-bool proc_alive(pid_t pid)
+int proc_read_stat(pid_t pid, struct proc_stat *st)
 {
-	char path[64], buf[512], *state;
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
 
+	memset(st, 0, sizeof(*st));
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	if (read_small_file(path, buf, sizeof(buf)))
+		return -1;
+	/* The state follows the last ')' (comm may contain anything). */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	st->state = p[2];
+	/* Fields 3 to 21, then the start time. */
+	if (sscanf(p + 2,
+		   "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %*s %*s %*s %llu",
+		   &start) == 1)
+		st->start_time = start;
+	return 0;
+}
+
+bool proc_alive(pid_t pid)
+{
+	struct proc_stat st;
+
+	if (proc_read_stat(pid, &st))
 		return false;
-	/* The state follows the last ')' (comm may contain one). */
-	state = strrchr(buf, ')');
-	if (!state || state[1] != ' ')
-		return false;
-	return state[2] != 'Z' && state[2] != 'X';
+	return st.state != 'Z' && st.state != 'X';
+}
+
+int proc_status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	size_t key_len = strlen(key);
+	char path[64], line[512];
+	int found = -1;
+	FILE *f;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *v = line + key_len + 1;
+
+		if (strncmp(line, key, key_len) || line[key_len] != ':')
+			continue;
+		v += strspn(v, " \t");
+		v[strcspn(v, "\n")] = '\0';
+		snprintf(out, len, "%s", v);
+		found = 0;
+	}
+	fclose(f);
+	return found;
 }
 
 void proc_comm(pid_t pid, char *buf, size_t len)
@@ -80,6 +129,45 @@ static const char *strip_root(pid_t pid, const char *path)
 void proc_root_path(pid_t pid, const char *path, char *out, size_t len)
 {
 	snprintf(out, len, "/proc/%d/root%s", pid, strip_root(pid, path));
+}
+
+static void map_files_path(pid_t pid, const struct map_entry *e, char *out,
+			   size_t len)
+{
+	snprintf(out, len, "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)e->start, (unsigned long long)e->end);
+}
+
+int proc_mapped_path(pid_t pid, const struct map_entry *e, char *out,
+		     size_t len, struct stat *st)
+{
+	if (!e->deleted) {
+		proc_root_path(pid, e->path, out, len);
+		if (!stat(out, st) &&
+		    procmaps_same_file(e, st->st_dev, st->st_ino))
+			return 0;
+	}
+	map_files_path(pid, e, out, len);
+	return stat(out, st) ? -errno : 0;
+}
+
+int proc_open_mapped(pid_t pid, const struct map_entry *e, char *out,
+		     size_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (!e->deleted) {
+		proc_root_path(pid, e->path, out, len);
+		fd = open(out, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !fstat(fd, &st) &&
+		    procmaps_same_file(e, st.st_dev, st.st_ino))
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	map_files_path(pid, e, out, len);
+	return open(out, O_RDONLY | O_CLOEXEC);
 }
 
 static size_t add_children_of(const char *path, pid_t **out, size_t n,

@@ -2,6 +2,7 @@
 /* Reading /proc/PID/maps. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,4 +219,10 @@ const struct map_entry *procmaps_find(const struct map_entry *entries, size_t n,
 	if (lo == 0 || addr >= entries[lo - 1].end)
 		return NULL;
 	return &entries[lo - 1];
+}
+
+bool procmaps_same_file(const struct map_entry *e, dev_t dev, ino_t ino)
+{
+	return e->inode == ino && e->dev_major == major(dev) &&
+	       e->dev_minor == minor(dev);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct map_entry {
 	uint64_t start;
@@ -28,6 +29,9 @@ int procmaps_parse_line(const char *line, struct map_entry *e);
  * Returns 0, or -errno (ENOENT: no such process, EACCES, ...).
  */
 int procmaps_read(int pid, struct map_entry **entries, size_t *n);
+
+/* Whether the entry maps the file with this device and inode. */
+bool procmaps_same_file(const struct map_entry *e, dev_t dev, ino_t ino);
 
 /* The entry containing addr, or NULL. entries are sorted by start. */
 const struct map_entry *procmaps_find(const struct map_entry *entries, size_t n,

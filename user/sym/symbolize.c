@@ -58,51 +58,26 @@ static const struct sym_frames unknown_frames = { 1, &unknown_sym };
 /* The PID the process knows itself by (inside its PID namespace). */
 static pid_t ns_pid(pid_t pid)
 {
-	char path[64], line[256];
+	char value[256], *p = value, *end;
 	pid_t last = pid;
-	FILE *f;
+	long v;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (proc_status_field(pid, "NSpid", value, sizeof(value)))
 		return pid;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + 6, *end;
-		long v;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		/* The last field is the innermost namespace. */
-		while ((v = strtol(p, &end, 10)) > 0 && end != p) {
-			last = v;
-			p = end;
-		}
-		break;
+	/* The last field is the innermost namespace. */
+	while ((v = strtol(p, &end, 10)) > 0 && end != p) {
+		last = v;
+		p = end;
 	}
-	fclose(f);
 	return last;
 }
 
-/* Field 22 of /proc/PID/stat, in clock ticks since boot; 0 if gone. */
+/* In clock ticks since boot; 0 if gone. */
 static uint64_t start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	FILE *f;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	/* After the command (which may hold anything): fields 3 to 21. */
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	if (p && sscanf(p + 1,
-			"%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			"%*s %*s %*s %*s %*s %*s %llu",
-			&t) != 1)
-		t = 0;
-	fclose(f);
-	return t;
+	return proc_read_stat(pid, &st) ? 0 : st.start_time;
 }
 
 struct symbolizer *symbolizer_new(struct symcache *cache, pid_t pid)
@@ -143,30 +118,6 @@ void symbolizer_free(struct symbolizer *s)
 
 /* ---- what the process maps ------------------------------------------- */
 
-/*
- * Open the mapped file as the process sees it: through its root (its
- * container), or through map_files when the file at that path is no
- * longer the one mapped (deleted, or replaced by an upgrade).
- */
-static int open_mapped(pid_t pid, const struct map_entry *e, char *path,
-		       size_t len)
-{
-	struct stat st;
-	int fd;
-
-	if (!e->deleted) {
-		proc_root_path(pid, e->path, path, len);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && !fstat(fd, &st) && st.st_ino == e->inode)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	}
-	snprintf(path, len, "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -178,7 +129,7 @@ static void file_range(struct symbolizer *s, const struct map_entry *e,
 		       struct sym_range *r)
 {
 	char path[4200];
-	int fd = open_mapped(s->pid, e, path, sizeof(path));
+	int fd = proc_open_mapped(s->pid, e, path, sizeof(path));
 
 	snprintf(r->label, sizeof(r->label), "%.63s", base_name(e->path));
 	if (fd < 0) {
