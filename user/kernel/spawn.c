@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +11,24 @@
 #include "kernel/spawn.h"
 #include "lib/log.h"
 
-static void run_child(char **argv, int go_fd, int err_fd)
+/*
+ * The child: its copies of leaktrace's pipe ends are closed first, or the
+ * go pipe would keep a writer while leaktrace fails and the child would
+ * wait forever (reaped by nobody once leaktrace gave up).
+ */
+static void run_child(char **argv, const int go[2], const int errp[2])
 {
-	char go;
+	char go_byte;
 	int err;
 
+	close(go[1]);
+	close(errp[0]);
 	/* Wait until the probes are in place; EOF means leaktrace failed. */
-	if (read(go_fd, &go, 1) != 1)
+	if (read(go[0], &go_byte, 1) != 1)
 		_exit(127);
 	execvp(argv[0], argv);
 	err = errno;
-	if (write(err_fd, &err, sizeof(err)) < 0)
+	if (write(errp[1], &err, sizeof(err)) < 0)
 		_exit(127);
 	_exit(127);
 }
@@ -51,7 +59,7 @@ int spawn_command(struct tracer *t)
 		return err;
 	}
 	if (pid == 0)
-		run_child(we.we_wordv, go[0], errp[1]);
+		run_child(we.we_wordv, go, errp);
 	wordfree(&we);
 	close(go[0]);
 	close(errp[1]);
@@ -88,8 +96,12 @@ int spawn_release(struct tracer *t)
 
 void spawn_close(struct tracer *t)
 {
-	if (t->child_go_fd >= 0)
-		close(t->child_go_fd); /* an unreleased child exits */
+	if (t->child_go_fd >= 0) {
+		/* Never released: it must not run (EOF tells it, SIGKILL too). */
+		close(t->child_go_fd);
+		if (t->child > 0)
+			kill(t->child, SIGKILL);
+	}
 	if (t->child_err_fd >= 0)
 		close(t->child_err_fd);
 	t->child_go_fd = t->child_err_fd = -1;
