@@ -24,6 +24,27 @@ static void put_escaped(const char *s)
 	}
 }
 
+char *lt_escape(char *out, size_t len, const char *in)
+{
+	size_t n = 0;
+
+	if (!len)
+		return out;
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+		size_t need = c < 0x20 || c == 0x7f ? 4 : 1;
+
+		if (n + need >= len)
+			break;
+		if (need == 1)
+			out[n++] = (char)c;
+		else
+			n += snprintf(out + n, len - n, "\\x%02x", c);
+	}
+	out[n] = 0;
+	return out;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char *msg = NULL;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "python/census.h"
 #include "report/report.h"
+#include "lib/log.h"
 #include "lib/units.h"
 
 #define MAX_FRAMES STACK_MAX_FRAMES
@@ -35,11 +36,12 @@ static void print_frames(FILE *out, const struct report *r,
 	struct frame frames[MAX_FRAMES];
 	size_t i, n = stack_frames(r->stacks, p, row->stack_id, frames,
 				   MAX_FRAMES);
-	char text[1200];
+	char text[1200], safe[1200]; /* names come from the target's files */
 
 	for (i = 0; i < n; i++)
 		fprintf(out, "        %s\n",
-			frame_text(&frames[i], text, sizeof(text)));
+			lt_escape(safe, sizeof(safe),
+				  frame_text(&frames[i], text, sizeof(text))));
 }
 
 static void print_growth_row(FILE *out, const struct report *r,
@@ -75,12 +77,14 @@ static void print_header(FILE *out, const struct proc_report *pr)
 {
 	const struct traced_proc *p = pr->proc;
 	char heap[32], map[32], alloc[32], g[32], total[32], rss[32], rss_g[32];
+	char comm[4 * sizeof(p->comm)]; /* a target names itself: escaped */
 
 	fprintf(out,
 		"pid %d (%s)%s: heap %s in %" PRId64
 		" blocks, mapped %s in %" PRId64
 		" mappings (allocator's own mappings %s)\n",
-		p->pid, p->comm, p->exited ? " [exited]" : "",
+		p->pid, lt_escape(comm, sizeof(comm), p->comm),
+		p->exited ? " [exited]" : "",
 		format_bytes(heap, sizeof(heap), pr->heap_bytes),
 		pr->heap_count, format_bytes(map, sizeof(map), pr->map_bytes),
 		pr->map_count,
