@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -60,6 +61,46 @@ static void test_locations(void **state)
 	assert_int_equal(py_line_locations(t, sizeof(t), 20, 6), 23);
 	assert_int_equal(py_line_locations(t, sizeof(t), 20, 7), 22);
 	assert_int_equal(py_line_locations(t, sizeof(t), 20, 8), -1);
+}
+
+/* One 3.11 "no column" entry of 1 unit: line += delta (svarint). */
+static size_t put_line_delta(uint8_t *t, int delta)
+{
+	uint32_t v =
+		delta < 0 ? ((uint32_t)-delta << 1) | 1 : (uint32_t)delta << 1;
+	size_t n = 0;
+
+	t[n++] = 0x80 | 13 << 3;
+	do {
+		t[n] = v & 63;
+		v >>= 6;
+		if (v)
+			t[n] |= 64;
+		n++;
+	} while (v);
+	return n;
+}
+
+/*
+ * Hostile tables whose line sums leave int (found by tests/fuzz/fuzz_pylines:
+ * signed overflow): no line, not a wrapped one.
+ */
+static void test_line_sum_overflow(void **state)
+{
+	uint8_t t[128], lnotab[64];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		n += put_line_delta(t + n, 1 << 28);
+	assert_int_equal(py_line_locations(t, n, 1, 3), 1 + 4 * (1 << 28));
+	assert_int_equal(py_line_locations(t, n, 1, 9), -1);
+	for (i = 0; i < 64; i += 2) {
+		lnotab[i] = 1;
+		lnotab[i + 1] = 127;
+	}
+	assert_int_equal(
+		py_line_lnotab(lnotab, sizeof(lnotab), INT_MAX - 5, 40), -1);
 }
 
 static void random_bytes(uint8_t *b, size_t n, unsigned int *seed)
@@ -209,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_lnotab),
 		cmocka_unit_test(test_linetable_310),
 		cmocka_unit_test(test_locations),
+		cmocka_unit_test(test_line_sum_overflow),
 		cmocka_unit_test(test_line_tables_random),
 		cmocka_unit_test(test_decode_garbage),
 		cmocka_unit_test(test_reused_code_address),
