@@ -86,13 +86,17 @@ int proc_status_field(pid_t pid, const char *key, char *out, size_t len)
 void proc_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
+	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	if (read_small_file(path, buf, len) || !buf[0]) {
 		snprintf(buf, len, "?");
 		return;
 	}
-	buf[strcspn(buf, "\n")] = '\0';
+	/* The kernel adds one newline; a process may put more in its name. */
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
 }
 
 int64_t proc_rss_bytes(pid_t pid)
