@@ -54,7 +54,8 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	liblzma-dev libbz2-dev libzstd-dev \
 	libdebuginfod1 debuginfod \
 	golang-go chromium chromium-driver python3-jsonschema \
-	python3-pytest python3-pytest-timeout libclang-rt-14-dev
+	python3-pytest python3-pytest-timeout libclang-rt-14-dev \
+	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev musl-tools
 
 # user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
 USER_DIRS := cli core kernel sym python report export lib

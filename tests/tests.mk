@@ -52,3 +52,27 @@ test: leaktrace $(UNIT_BINS) targets
 sanitize-test: targets
 	$(MAKE) SANITIZE=1 leaktrace-san
 	tests/sanitize.sh
+
+# The allocator that serves malloc, found with no options: jemalloc linked
+# in, glibc's malloc in a static musl binary, a prefixed jemalloc-like API
+# (je_malloc) in a library next to libc's malloc.
+REALWORLD_TARGETS := tests/targets/bin/leak_basic_je tests/targets/bin/toy_user_je
+ifneq ($(shell command -v musl-gcc 2>/dev/null),)
+REALWORLD_TARGETS += tests/targets/bin/leak_basic_musl
+endif
+JE_TOY := -Dtoy_malloc=je_malloc -Dtoy_free=je_free -Dtoy_calloc=je_calloc \
+	  -Dtoy_realloc=je_realloc
+
+tests/targets/bin/leak_basic_je: tests/targets/leak_basic.c tests/targets/target.h | tests/targets/bin
+	$(CC) $(TARGET_CFLAGS) -o $@ $< -ljemalloc
+
+tests/targets/bin/leak_basic_musl: tests/targets/leak_basic.c tests/targets/target.h | tests/targets/bin
+	musl-gcc $(TARGET_CFLAGS) -static -o $@ $<
+
+tests/targets/bin/libjetoy.so: tests/targets/lib/toyalloc.c | tests/targets/bin
+	$(CC) $(TARGET_CFLAGS) $(JE_TOY) -shared -fPIC -o $@ $<
+
+tests/targets/bin/toy_user_je: tests/targets/toy_user.c tests/targets/target.h tests/targets/bin/libjetoy.so
+	$(CC) $(TARGET_CFLAGS) $(JE_TOY) -o $@ $< -Ltests/targets/bin -ljetoy -Wl,-rpath,'$$ORIGIN'
+targets: $(REALWORLD_TARGETS)
+tests/unit/bin/test_allocator: $(REALWORLD_TARGETS) tests/targets/bin/leak_basic tests/targets/bin/busy_threads

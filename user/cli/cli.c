@@ -70,7 +70,8 @@ static const char usage_text[] =
 	"                          read from outside; top -T types by growth\n"
 	"\n"
 	"Allocator:\n"
-	"      --lib PATH          probe the allocator in PATH instead of libc\n"
+	"      --lib PATH          probe the allocator in PATH instead of the one\n"
+	"                          serving malloc (found in lookup order; -v says)\n"
 	"      --symbol-prefix PFX allocator symbols start with PFX (e.g. je_)\n"
 	"      --no-placement      probe allocator functions at their first\n"
 	"                          instruction, not at the first one the kernel\n"
@@ -426,6 +427,7 @@ int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s",
 				   "--label and --app-name need --pyroscope");
 	if (o->symbol_prefix && !o->lib)
-		lt_debug("--symbol-prefix without --lib: looking in libc");
+		lt_debug(
+			"--symbol-prefix without --lib: looking in the module serving malloc");
 	return 0;
 }

@@ -46,10 +46,10 @@ int allocator_modules(pid_t pid, struct allocator_module **mods, size_t *n,
 		      bool *load_order);
 
 /*
- * The modules a command will load, in lookup order, without running it:
+ * The modules command cmd (found in PATH) will load, in lookup order, without running it:
  * the executable, then its dynamic linker's --list (LD_PRELOAD included).
  */
-int allocator_command_modules(const char *exe, struct allocator_module **mods,
+int allocator_command_modules(const char *cmd, struct allocator_module **mods,
 			      size_t *n);
 
 /* Choose among mods (in lookup order). 0, or -errno reading a module. */
@@ -58,5 +58,23 @@ int allocator_choose(const struct allocator_module *mods, size_t n,
 
 /* Does the ELF file at path define both PREFIXmalloc and PREFIXfree? */
 bool allocator_defines(const char *path, const char *prefix);
+
+/* The module to probe, as picked for a process or a command. */
+struct allocator_pick {
+	bool found;	     /* false: nothing defines malloc (Go, ...) */
+	char path[PATH_MAX]; /* where to attach */
+	dev_t dev;
+	ino_t ino;
+};
+
+/*
+ * Pick the allocator of a live process and say so: -v gives the module
+ * and why; a module with its own prefixed allocator gets one line (unless
+ * quiet), and so does a process with no malloc at all. 0 or -errno.
+ */
+int allocator_pick_process(pid_t pid, bool quiet, struct allocator_pick *out);
+
+/* The same for a command about to be run (exe: its resolved path). */
+int allocator_pick_command(const char *exe, struct allocator_pick *out);
 
 #endif

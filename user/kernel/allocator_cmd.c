@@ -121,15 +121,43 @@ static int push(struct allocator_module **v, size_t *n, const char *path,
 	return 0;
 }
 
-int allocator_command_modules(const char *exe, struct allocator_module **mods,
+/* The file execvp would run for cmd. */
+static int search_path(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
+		if (!access(out, X_OK)) {
+			free(copy);
+			return 0;
+		}
+	}
+	free(copy);
+	return -ENOENT;
+}
+
+int allocator_command_modules(const char *cmd, struct allocator_module **mods,
 			      size_t *n)
 {
-	char interp[PATH_MAX], *out, *line, *save = NULL, *path;
+	char interp[PATH_MAX] = "", exe[PATH_MAX], *out, *line, *save = NULL,
+	     *path;
 	int err;
 
 	*mods = NULL;
 	*n = 0;
-	err = read_interp(exe, interp, sizeof(interp));
+	err = search_path(cmd, exe, sizeof(exe));
+	if (!err)
+		err = read_interp(exe, interp, sizeof(interp));
 	if (!err)
 		err = push(mods, n, exe, true);
 	if (err || !interp[0])

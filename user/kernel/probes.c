@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "kernel/allocator.h"
 #include "kernel/arch.h"
 #include "kernel/kmaps.h"
 #include "kernel/links.h"
@@ -372,6 +373,24 @@ static int stat_lib_option(const struct tracer *t, struct stat *st)
 	return 0;
 }
 
+/* No --lib: the module that serves malloc, as the dynamic linker binds it. */
+static int probe_found_allocator(struct tracer *t, pid_t pid, pid_t filter,
+				 bool quiet)
+{
+	struct probed_lib lib = { .pid = filter };
+	struct allocator_pick pick;
+	int err = allocator_pick_process(pid, quiet, &pick);
+
+	if (err || !pick.found)
+		return err;
+	snprintf(lib.path, sizeof(lib.path), "%s", pick.path);
+	lib.dev = pick.dev;
+	lib.ino = pick.ino;
+	if (lib_probed(t, lib.dev, lib.ino, filter))
+		return 0;
+	return attach_allocator(t, &lib);
+}
+
 static int probe_process_allocator(struct tracer *t, pid_t pid, pid_t filter,
 				   bool quiet)
 {
@@ -382,7 +401,9 @@ static int probe_process_allocator(struct tracer *t, pid_t pid, pid_t filter,
 	size_t n = 0;
 	int err;
 
-	if (t->opts->lib && (err = stat_lib_option(t, &lib_st)))
+	if (!t->opts->lib)
+		return probe_found_allocator(t, pid, filter, quiet);
+	if ((err = stat_lib_option(t, &lib_st)))
 		return err;
 	err = procmaps_read(pid, &maps, &n);
 	if (err)
@@ -530,12 +551,17 @@ static int host_libc(char *out, size_t len)
 int probes_add_command(struct tracer *t, pid_t pid)
 {
 	struct probed_lib lib = { .pid = pid };
+	struct allocator_pick pick;
 	struct stat st;
 	int err;
 
 	if (t->opts->lib)
 		snprintf(lib.path, sizeof(lib.path), "%s", t->opts->lib);
-	else if (host_libc(lib.path, sizeof(lib.path))) {
+	else if (!allocator_pick_command(t->child_name, &pick)) {
+		if (!pick.found)
+			return add_target(t, pid); /* mappings only */
+		snprintf(lib.path, sizeof(lib.path), "%s", pick.path);
+	} else if (host_libc(lib.path, sizeof(lib.path))) {
 		lt_error("cannot find libc.so.6 to probe; use --lib PATH");
 		return -ENOENT;
 	}
