@@ -302,6 +302,8 @@ static int attach_allocator(struct tracer *t, struct probed_lib *lib)
 	int failed = 0, err;
 
 	err = find_offsets(t, lib, offsets, where);
+	if (err && lib->pid > 0 && !proc_alive(lib->pid))
+		return -ESRCH; /* its files went with it */
 	if (err == -ENOENT) {
 		lt_error(
 			"%s has no %smalloc/%sfree symbols: is it the allocator? (see --lib, --symbol-prefix)",
@@ -388,7 +390,13 @@ static int probe_found_allocator(struct tracer *t, pid_t pid, pid_t filter,
 	lib.ino = pick.ino;
 	if (lib_probed(t, lib.dev, lib.ino, filter))
 		return 0;
-	return attach_allocator(t, &lib);
+	err = attach_allocator(t, &lib);
+	/* Exited while we attached: its exit may be handled already. */
+	if (filter > 0 && !proc_alive(filter)) {
+		links_release_pids(t, &filter, 1);
+		return -ESRCH;
+	}
+	return err;
 }
 
 static int probe_process_allocator(struct tracer *t, pid_t pid, pid_t filter,
