@@ -61,7 +61,10 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 USER_DIRS := cli core kernel sym python report export lib
 USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.h))
-USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+# Files embedded with .incbin (the flame graph's style and script).
+USER_ASM := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.S))
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS)) \
+	     $(patsubst user/%.S,$(OUT)/user/%.o,$(USER_ASM))
 # Everything but main.c is linked into the unit tests as well.
 LIB_OBJS := $(filter-out $(OUT)/user/cli/main.o,$(USER_OBJS))
 
@@ -102,6 +105,11 @@ $(OUT)/leaktrace.skel.h: $(OUT)/leaktrace.bpf.o
 $(OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h | $(OUT)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/user/export/flamegraph_assets.o: user/export/flamegraph_assets.S \
+		user/export/flamegraph.css user/export/flamegraph.js | $(OUT)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
 
 -include $(USER_OBJS:.o=.d)
 

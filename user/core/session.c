@@ -15,6 +15,7 @@
 #include "kernel/probes.h"
 #include "kernel/spawn.h"
 #include "export/export.h"
+#include "export/folded.h"
 #include "lib/log.h"
 #include "lib/monotime.h"
 #include "core/mappings.h"
@@ -304,7 +305,7 @@ static void emit_report(struct session *s, struct report *r)
 	exporter_report(s->exp, r);
 	if (!s->opts->folded)
 		return;
-	err = report_write_folded(r, s->opts->folded, many_processes(s));
+	err = folded_write_report(r, s->opts->folded, many_processes(s));
 	if (err)
 		lt_warn("cannot write %s: %s", s->opts->folded, strerror(-err));
 }
@@ -381,7 +382,11 @@ static void census_sum_losses(const struct proc_table *t, uint64_t *incomplete,
 
 static int do_report(struct session *s, bool final)
 {
-	struct report r = { .stacks = s->stacks };
+	const struct options *o = s->opts;
+	bool exports = o->svg || o->svg_growth || o->pprof || o->pyroscope;
+	struct report r = { .stacks = s->stacks,
+			    .all_frames = exports || o->folded,
+			    .with_maps = exports };
 	struct aggregates agg = { 0 };
 	struct snapshot snap = { 0 };
 	uint64_t now;

@@ -172,32 +172,3 @@ size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 	}
 	return n + python_frames(p, st, out + n, max - n);
 }
-
-char *frame_text(const struct frame *f, char *buf, size_t len)
-{
-	if (f->pseudo)
-		snprintf(buf, len, "%s", f->pseudo);
-	else if (f->py && f->py->line >= 0)
-		snprintf(buf, len, "%s (%s:%d)", f->py->name, f->py->file,
-			 f->py->line);
-	else if (f->py)
-		snprintf(buf, len, "%s (%s)", f->py->name, f->py->file);
-	else if (f->sym)
-		frame_sym_text(f->sym, buf, len);
-	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)f->addr);
-	return buf;
-}
-
-char *frame_short_name(const struct frame *f, char *buf, size_t len)
-{
-	if (f->pseudo)
-		snprintf(buf, len, "%s", f->pseudo);
-	else if (f->py)
-		snprintf(buf, len, "%s", f->py->name);
-	else if (f->sym)
-		frame_sym_short(f->sym, buf, len);
-	else
-		snprintf(buf, len, "0x%llx", (unsigned long long)f->addr);
-	return buf;
-}

@@ -56,11 +56,4 @@ size_t stack_frames(struct stack_store *s, struct traced_proc *p,
 void stack_name_python(struct stack_store *s, struct traced_proc *p,
 		       uint64_t stack_id);
 
-/* Text of one frame: "func+0x1a (file.c:12) [module]". */
-char *frame_text(const struct frame *f, char *buf, size_t len);
-
-/* Frame name for folded stacks and flame graphs: "func" or "module+0xoff";
- * inlined calls are frames of their own. */
-char *frame_short_name(const struct frame *f, char *buf, size_t len);
-
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "export/export.h"
 #include "export/flamegraph.h"
+#include "export/folded.h"
 #include "lib/log.h"
 #include "lib/outfile.h"
 #include "export/pprof.h"
@@ -40,8 +41,8 @@ static void describe(const struct exporter *e, const struct report *r,
 	localtime_r(&r->wall.tv_sec, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	if (r->n_procs == 1)
-		used = snprintf(buf, len, "pid %d (%s)", r->procs[0].proc->pid,
-				r->procs[0].proc->comm);
+		used = snprintf(buf, len, "pid %d (%s)", r->procs[0].pid,
+				r->procs[0].comm);
 	else
 		used = snprintf(buf, len, "%zu processes", r->n_procs);
 	if (used < len)
@@ -120,15 +121,15 @@ static void push(struct exporter *e, const struct profile *p,
 
 	if (!r->n_procs)
 		return;
-	body = profile_folded(p, roots, &len);
+	body = folded_report_text(r, roots, &len);
 	if (!body)
 		return;
 	if (!roots) {
-		snprintf(pid, sizeof(pid), "%d", r->procs[0].proc->pid);
+		snprintf(pid, sizeof(pid), "%d", r->procs[0].pid);
 		extra[n].key = "pid";
 		extra[n++].value = pid;
 		extra[n].key = "command";
-		extra[n++].value = r->procs[0].proc->comm;
+		extra[n++].value = r->procs[0].comm;
 	}
 	if (len)
 		pyroscope_push(e->pyro, extra, n, body, len, from, until);

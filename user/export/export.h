@@ -40,9 +40,6 @@ void baseline_free(struct baseline *b);
 int profile_from_report(struct profile *p, const struct report *r,
 			const struct baseline *b);
 
-/* Folded stacks of p (root first), with "comm (pid)" roots if asked. */
-char *profile_folded(const struct profile *p, bool process_roots, size_t *len);
-
 struct exporter;
 
 /* NULL after an error line (a bad --pyroscope URL, no memory). With

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "export/flamegraph.h"
 #include "lib/units.h"
+#include "lib/utf8.h"
 
 #define FRAME_H 17
 #define TOP	80 /* title, subtitle, legend */
@@ -193,34 +194,13 @@ static int by_name(const void *a, const void *b)
 
 /* ---- SVG text ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Escaped for text and attributes; invalid UTF-8 and controls become '?'. */
 static void xml_put(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = utf8_char_len(s);
 
 		if (*s == '<')
 			fputs("&lt;", out);
@@ -413,121 +393,12 @@ static void emit_tree(struct fg *g, struct fg_node *n, int depth,
 
 /* ---- document ---------------------------------------------------------- */
 
-static const char style[] =
-	"text{font-family:monospace;font-size:12px;fill:#111}\n"
-	"#title{font:bold 17px sans-serif}\n"
-	"#subtitle,#legend text{font:12px sans-serif;fill:#444}\n"
-	"#frames>g{cursor:pointer}\n"
-	"#frames>g>rect{stroke:#fdfdf8;stroke-width:.6}\n"
-	"#frames>g:hover>rect{stroke:#000;stroke-width:1}\n"
-	"#frames>g.m>rect{fill:#e0329b}\n"
-	"#frames>g.anc>rect{opacity:.55}\n"
-	"#frames>g.k-py>text{font-style:italic}\n"
-	"#frames>g.k-alloc>text{font-weight:bold}\n"
-	"#reset{cursor:pointer;fill:#0645ad;font:13px sans-serif}\n"
-	"#search{width:100%;box-sizing:border-box;font:12px monospace;"
-	"padding:2px 4px}\n";
-
-/* Hover details, click to zoom, search; no network, no dependencies. */
-static const char script[] =
-	"(function () {\n"
-	"'use strict';\n"
-	"var svg = document.documentElement;\n"
-	"var W = +svg.getAttribute('width'), PAD = +svg.getAttribute('data-pad');\n"
-	"var CW = +svg.getAttribute('data-cw'), MINW = +svg.getAttribute('data-minw');\n"
-	"var total = +svg.getAttribute('data-total');\n"
-	"var details = document.getElementById('details');\n"
-	"var matched = document.getElementById('matched');\n"
-	"var reset = document.getElementById('reset');\n"
-	"var input = document.getElementById('search');\n"
-	"var hint = details.textContent, nodes = [], byG = new Map(), root = null;\n"
-	"document.querySelectorAll('#frames > g').forEach(function (g) {\n"
-	"  var f = { g: g, r: g.querySelector('rect'), t: g.querySelector('text'),\n"
-	"    n: g.getAttribute('data-n'), o: +g.getAttribute('data-o'),\n"
-	"    v: +g.getAttribute('data-v'), d: +g.getAttribute('data-d'),\n"
-	"    tip: g.querySelector('title').textContent.split('\\n').join(' | ') };\n"
-	"  nodes.push(f);\n"
-	"  byG.set(g, f);\n"
-	"  if (f.d === 0) root = f;\n"
-	"});\n"
-	"function size(b) {\n"
-	"  var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'], i = 0;\n"
-	"  while (Math.abs(b) >= 1024 && i < u.length - 1) { b /= 1024; i++; }\n"
-	"  return (i ? b.toFixed(1) : String(b)) + ' ' + u[i];\n"
-	"}\n"
-	"function label(f, w) {\n"
-	"  var fits = Math.floor((w - 6) / CW);\n"
-	"  if (fits < 3) return '';\n"
-	"  return f.n.length <= fits ? f.n : f.n.slice(0, fits - 2) + '..';\n"
-	"}\n"
-	"function place(f, x, w, ancestor) {\n"
-	"  f.g.style.display = w < MINW ? 'none' : '';\n"
-	"  f.g.classList.toggle('anc', ancestor);\n"
-	"  f.r.setAttribute('x', x.toFixed(2));\n"
-	"  f.r.setAttribute('width', w.toFixed(2));\n"
-	"  f.t.setAttribute('x', (x + 3).toFixed(2));\n"
-	"  f.t.textContent = label(f, w);\n"
-	"}\n"
-	"function zoom(z) {\n"
-	"  var scale = (W - 2 * PAD) / z.v;\n"
-	"  nodes.forEach(function (f) {\n"
-	"    var inside = f.o >= z.o && f.o + f.v <= z.o + z.v;\n"
-	"    if (f.d >= z.d && inside)\n"
-	"      place(f, PAD + (f.o - z.o) * scale, f.v * scale, false);\n"
-	"    else if (f.d < z.d && f.o <= z.o && f.o + f.v >= z.o + z.v)\n"
-	"      place(f, PAD, W - 2 * PAD, true);\n"
-	"    else\n"
-	"      f.g.style.display = 'none';\n"
-	"  });\n"
-	"  reset.style.visibility = z === root ? 'hidden' : 'visible';\n"
-	"}\n"
-	"function compile(term) {\n"
-	"  try { return new RegExp(term, 'i'); } catch (e) {\n"
-	"    var low = term.toLowerCase();\n"
-	"    return { test: function (s) { return s.toLowerCase().indexOf(low) >= 0; } };\n"
-	"  }\n"
-	"}\n"
-	"function search(term) {\n"
-	"  var re = term ? compile(term) : null, hits = [], sum = 0, end = -1;\n"
-	"  nodes.forEach(function (f) {\n"
-	"    var m = re !== null && re.test(f.n);\n"
-	"    f.g.classList.toggle('m', m);\n"
-	"    if (m) hits.push(f);\n"
-	"  });\n"
-	"  if (!re) { matched.textContent = ''; return; }\n"
-	"  // Nested matches count once: add the union of their byte ranges.\n"
-	"  hits.sort(function (a, b) { return a.o - b.o || a.d - b.d; });\n"
-	"  hits.forEach(function (f) {\n"
-	"    var from = Math.max(f.o, end);\n"
-	"    if (f.o + f.v > from) { sum += f.o + f.v - from; end = f.o + f.v; }\n"
-	"  });\n"
-	"  matched.textContent = 'Matched ' + hits.length +\n"
-	"    (hits.length === 1 ? ' frame: ' : ' frames: ') + size(sum) +\n"
-	"    ' (' + (total ? 100 * sum / total : 0).toFixed(2) + '% of all)';\n"
-	"}\n"
-	"svg.addEventListener('click', function (e) {\n"
-	"  var g = e.target.closest ? e.target.closest('#frames > g') : null;\n"
-	"  if (g) zoom(byG.get(g));\n"
-	"  else if (e.target === reset && root) zoom(root);\n"
-	"});\n"
-	"svg.addEventListener('mouseover', function (e) {\n"
-	"  var g = e.target.closest ? e.target.closest('#frames > g') : null;\n"
-	"  details.textContent = g ? byG.get(g).tip : hint;\n"
-	"});\n"
-	"input.addEventListener('input', function () { search(input.value); });\n"
-	"document.addEventListener('keydown', function (e) {\n"
-	"  if ((e.ctrlKey || e.metaKey) && e.key === 'f') {\n"
-	"    e.preventDefault();\n"
-	"    input.focus();\n"
-	"  } else if (e.key === 'Escape') {\n"
-	"    input.value = '';\n"
-	"    search('');\n"
-	"    if (root) zoom(root);\n"
-	"  }\n"
-	"});\n"
-	"var q = new URLSearchParams(location.search).get('s');\n"
-	"if (q) { input.value = q; search(q); }\n"
-	"})();\n";
+/*
+ * Style, and the script for hover details, click to zoom and search (no
+ * network, no dependencies): flamegraph.css and flamegraph.js, embedded by
+ * flamegraph_assets.S.
+ */
+extern const char fg_style[], fg_script[];
 
 struct swatch {
 	const char *fill, *text;
@@ -595,7 +466,7 @@ static void emit_head(struct fg *g)
 		"\" data-pad=\"%d\" data-cw=\"%.1f\" data-minw=\"%.1f\" data-mode=\"%s\">\n",
 		FG_WIDTH, g->height, FG_WIDTH, g->height, g->total, FG_PAD,
 		CHAR_W, MIN_WIDTH, g->o->growth ? "growth" : "outstanding");
-	fprintf(g->out, "<style>\n%s</style>\n", style);
+	fprintf(g->out, "<style>\n%s</style>\n", fg_style);
 	fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fdfdf8\"/>\n",
 	      g->out);
 	fprintf(g->out,
@@ -629,7 +500,7 @@ static void emit_tail(struct fg *g)
 		FG_WIDTH - FG_PAD, g->height - 12);
 	fprintf(g->out,
 		"<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n",
-		script);
+		fg_script);
 }
 
 int flamegraph_write(FILE *out, const struct profile *p,

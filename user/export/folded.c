@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/stacks.h"
 #include "export/folded.h"
 #include "lib/outfile.h"
 
 #define UNKNOWN_FRAME "[unknown]"
+/* Frames past this length of a line are left out. */
+#define LINE_MAX_LEN  (STACK_MAX_FRAMES * 64)
 
 static bool is_blank(unsigned char c)
 {
@@ -138,30 +141,44 @@ static int write_merged(FILE *f, const struct folded_line **sorted, size_t n)
 	return 0;
 }
 
-/* The merged lines in memory, then one outfile_write. */
-static int write_out(const char *path, const struct folded_line **sorted,
-		     size_t n)
+/* The merged lines as text (malloc'd, *len bytes); NULL without memory. */
+static char *merged_text(const struct folded_line **sorted, size_t n,
+			 size_t *len)
 {
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(&buf, len);
 	int err;
 
 	if (!f)
-		return -ENOMEM;
+		return NULL;
 	errno = 0;
 	err = write_merged(f, sorted, n);
-	if (fclose(f) != 0 && !err)
-		err = -ENOMEM;
-	if (!err)
-		err = outfile_write(path, buf, len);
-	free(buf);
-	return err;
+	if (fclose(f) != 0 || err) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *folded_text(const struct folded_line *lines, size_t n, size_t *len)
+{
+	const struct folded_line **sorted;
+	char *text;
+
+	if (n > 0 && !lines)
+		return NULL;
+	if (sort_lines(lines, n, &sorted))
+		return NULL;
+	text = merged_text(sorted, n, len);
+	free(sorted);
+	return text;
 }
 
 int folded_write(const char *path, const struct folded_line *lines, size_t n)
 {
 	const struct folded_line **sorted;
+	char *text;
+	size_t len = 0;
 	int err;
 
 	if (!path || (n > 0 && !lines))
@@ -169,7 +186,120 @@ int folded_write(const char *path, const struct folded_line *lines, size_t n)
 	err = sort_lines(lines, n, &sorted);
 	if (err)
 		return err;
-	err = write_out(path, sorted, n);
+	text = merged_text(sorted, n, &len);
 	free(sorted);
+	if (!text)
+		return -ENOMEM;
+	err = outfile_write(path, text, len);
+	free(text);
+	return err;
+}
+
+/* ---- from a report ------------------------------------------------------ */
+
+static void append(char *line, size_t *used, const char *frame)
+{
+	size_t len = strlen(frame);
+
+	if (*used + len + 2 >= LINE_MAX_LEN)
+		return;
+	if (*used)
+		line[(*used)++] = ';';
+	memcpy(line + *used, frame, len + 1);
+	*used += len;
+}
+
+char *folded_stack(const struct proc_report *pr, const struct report_stack *st,
+		   bool process_root)
+{
+	char *line = malloc(LINE_MAX_LEN), *fit, name[512], safe[512];
+	size_t n = st->n_frames, used = 0;
+
+	if (!line)
+		return NULL;
+	line[0] = '\0';
+	if (process_root) {
+		snprintf(name, sizeof(name), "%s (%d)", pr->comm, pr->pid);
+		append(line, &used, folded_frame(safe, sizeof(safe), name));
+	}
+	/* Root first; an inlined call is a frame below its caller. */
+	while (n--) {
+		report_frame_short(&st->frames[n], name, sizeof(name));
+		append(line, &used, folded_frame(safe, sizeof(safe), name));
+	}
+	if (!used)
+		append(line, &used, "[unknown stack]");
+	/* Every stack's line is kept until the text is written. */
+	fit = realloc(line, used + 1);
+	return fit ? fit : line;
+}
+
+static void free_lines(struct folded_line *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free((char *)lines[i].stack);
+	free(lines);
+}
+
+/* A line per stack with outstanding bytes, in report order. */
+static int report_lines(const struct report *r, bool process_roots,
+			struct folded_line **out, size_t *n_out)
+{
+	struct folded_line *lines;
+	size_t i, j, n = 0, total = 0;
+
+	for (i = 0; i < r->n_procs; i++)
+		total += r->procs[i].n_all;
+	lines = calloc(total + 1, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	for (i = 0; i < r->n_procs; i++) {
+		const struct proc_report *pr = &r->procs[i];
+
+		for (j = 0; j < pr->n_all; j++) {
+			const struct report_stack *st = pr->all[j];
+
+			if (row_bytes(st->row) <= 0)
+				continue;
+			lines[n].bytes = row_bytes(st->row);
+			lines[n].stack = folded_stack(pr, st, process_roots);
+			if (!lines[n++].stack) {
+				free_lines(lines, n);
+				return -ENOMEM;
+			}
+		}
+	}
+	*out = lines;
+	*n_out = n;
+	return 0;
+}
+
+char *folded_report_text(const struct report *r, bool process_roots,
+			 size_t *len)
+{
+	struct folded_line *lines;
+	char *text;
+	size_t n;
+
+	if (report_lines(r, process_roots, &lines, &n))
+		return NULL;
+	text = folded_text(lines, n, len);
+	free_lines(lines, n);
+	return text;
+}
+
+int folded_write_report(const struct report *r, const char *path,
+			bool process_roots)
+{
+	struct folded_line *lines;
+	size_t n;
+	int err = report_lines(r, process_roots, &lines, &n);
+
+	if (err)
+		return err;
+	err = folded_write(path, lines, n);
+	free_lines(lines, n);
 	return err;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "export/pprof.h"
+#include "lib/utf8.h"
 
 /* Field numbers of profile.proto. */
 enum {
@@ -225,7 +226,7 @@ struct pp {
 };
 
 /* String table index; the table starts with "" at 0 as pprof requires. */
-static int64_t str_id(struct pp *x, const char *s)
+static int64_t valid_str_id(struct pp *x, const char *s)
 {
 	bool fresh;
 	uint64_t id = table_id(&x->strings, s ? s : "", &fresh);
@@ -238,6 +239,24 @@ static int64_t str_id(struct pp *x, const char *s)
 		pb_bytes(&x->strtab, PROFILE_STRING_TABLE, s ? s : "",
 			 strlen(s ? s : ""));
 	return id - 1;
+}
+
+/* Protobuf strings are UTF-8: names from the target are repaired first. */
+static int64_t str_id(struct pp *x, const char *s)
+{
+	char *fixed;
+	int64_t id;
+
+	if (!s || utf8_valid(s))
+		return valid_str_id(x, s);
+	fixed = utf8_repaired(s);
+	if (!fixed) {
+		x->oom = true;
+		return 0;
+	}
+	id = valid_str_id(x, fixed);
+	free(fixed);
+	return id;
 }
 
 static uint64_t function_id(struct pp *x, const struct prof_frame *f)

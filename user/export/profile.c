@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Profiles: the exporters' common input, and what frames look like. */
-#include <ctype.h>
+/* Profiles: the exporters' common input. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +55,7 @@ static const char *const allocator_prefixes[] = {
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static bool is_allocator_name(const char *name)
+bool profile_is_allocator(const char *name)
 {
 	size_t i;
 
@@ -68,112 +67,6 @@ static bool is_allocator_name(const char *name)
 			     strlen(allocator_prefixes[i])))
 			return true;
 	return false;
-}
-
-static bool ends_file_token(char c)
-{
-	return c == '\0' || c == ')' || c == ' ' || c == ',' || c == ']';
-}
-
-static bool starts_file_token(char c)
-{
-	return c == ' ' || c == '(' || c == '[' || c == '"';
-}
-
-/*
- * Is text[colon] the ':' of "FILE:LINE"? Then copy FILE (which must look
- * like a file: a '.' or a '/') and return LINE, else 0.
- */
-static int file_line_at(const char *text, size_t colon, char *file, size_t len)
-{
-	size_t begin = colon, end = colon + 1, n;
-	bool dotted = false;
-	long line = 0;
-
-	while (isdigit((unsigned char)text[end]) && line < 100000000)
-		line = line * 10 + (text[end++] - '0');
-	if (end == colon + 1 || !ends_file_token(text[end]) || line <= 0)
-		return 0;
-	while (begin > 0 && !starts_file_token(text[begin - 1]))
-		begin--;
-	n = colon - begin;
-	if (!n || n >= len)
-		return 0;
-	memcpy(file, text + begin, n);
-	file[n] = '\0';
-	dotted = strchr(file, '.') || strchr(file, '/');
-	return dotted ? (int)line : 0;
-}
-
-/* The last "FILE:LINE" in text: the source position when there are several. */
-static int parse_file_line(const char *text, char *file, size_t len)
-{
-	const char *c;
-	int line = 0;
-
-	file[0] = '\0';
-	for (c = strchr(text, ':'); c; c = strchr(c + 1, ':')) {
-		char f[512];
-		int l = file_line_at(text, c - text, f, sizeof(f));
-
-		if (l && strlen(f) < len) {
-			strcpy(file, f);
-			line = l;
-		}
-	}
-	return line;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* "func (file.py:12)" and "func [inlined]": keep "func". */
-static void strip_annotations(char *name)
-{
-	char *p;
-
-	if ((p = strstr(name, " [inlined]")) ||
-	    (p = strstr(name, " (inlined)")))
-		*p = '\0';
-	p = strrchr(name, '(');
-	if (p && p > name && p[-1] == ' ' && ends_with(p, ")") &&
-	    strchr(p, ':')) {
-		char f[512];
-
-		if (parse_file_line(p, f, sizeof(f)))
-			p[-1] = '\0';
-	}
-}
-
-void frame_info_parse(struct frame_info *fi, const char *short_name,
-		      const char *text, const char *pseudo)
-{
-	memset(fi, 0, sizeof(*fi));
-	if (pseudo) {
-		snprintf(fi->name, sizeof(fi->name), "%s", pseudo);
-		fi->kind = strcmp(pseudo, "[allocator]") ? FK_PSEUDO
-							 : FK_ALLOCATOR;
-		return;
-	}
-	snprintf(fi->name, sizeof(fi->name), "%s",
-		 short_name && *short_name ? short_name : "[unknown]");
-	text = text ? text : "";
-	fi->inlined = strstr(text, "[inlined]") || strstr(text, "(inlined)");
-	fi->line = parse_file_line(text, fi->file, sizeof(fi->file));
-	if (!fi->line)
-		fi->line =
-			parse_file_line(fi->name, fi->file, sizeof(fi->file));
-	strip_annotations(fi->name);
-	if (ends_with(fi->file, ".py") || strstr(text, ".py:"))
-		fi->kind = FK_PYTHON;
-	else if (is_allocator_name(fi->name))
-		fi->kind = FK_ALLOCATOR;
-	else
-		fi->kind = FK_NATIVE;
 }
 
 /* ---- strings ----------------------------------------------------------- */

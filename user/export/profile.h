@@ -63,23 +63,8 @@ struct profile {
 	size_t n_procs;
 };
 
-/* Frame details as an exporter wants them, parsed from a frame's text. */
-struct frame_info {
-	enum frame_kind kind;
-	char name[512];
-	char file[512];
-	int line;
-	bool inlined;
-};
-
-/*
- * The one place that knows what frame texts look like: kind, name, source
- * file and line from the short name ("func"), the full text ("func+0x1a
- * (module)", maybe with "file:line", "[inlined]") and the pseudo name
- * (NULL for real frames). Python frames are recognised by "file.py:LINE".
- */
-void frame_info_parse(struct frame_info *fi, const char *short_name,
-		      const char *text, const char *pseudo);
+/* Is name the allocator or a thin wrapper of it (its colour in graphs)? */
+bool profile_is_allocator(const char *name);
 
 /* A copy of s owned by p, shared by equal strings; NULL when out of memory. */
 const char *profile_intern(struct profile *p, const char *s);

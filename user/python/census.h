@@ -27,8 +27,10 @@ void census_take(struct py_census *c);
 /* A section of the text report: the top rows by growth. */
 void census_print_text(FILE *out, const struct py_census *c, int top);
 
-/* ,"python_objects":[...],"python_census":{...} inside a process entry. */
-void census_print_json(FILE *out, const struct py_census *c, int top);
+struct json;
+
+/* "python_census":{...},"python_objects":[...] inside a process entry. */
+void census_print_json(struct json *j, const struct py_census *c, int top);
 
 /* Loss counters since attach: lists not walked to the end, and objects
  * on the lists whose type could not be read. */

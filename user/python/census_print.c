@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "lib/json.h"
 #include "python/census_priv.h"
 
 #define MAX_TOP 10000
@@ -82,54 +83,57 @@ void census_print_text(FILE *out, const struct py_census *c, int top)
 	free(rows);
 }
 
-/* Names are validated as UTF-8 text without control characters. */
-static void json_name(FILE *out, const char *s)
+static void json_u64(struct json *j, const char *key, uint64_t v)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+static void json_status(struct json *j, const struct py_census *c)
+{
+	json_key(j, "python_census");
+	json_object_begin(j);
+	json_key(j, "complete");
+	json_bool(j, !c->gens_incomplete);
+	json_u64(j, "objects", c->objects);
+	json_u64(j, "types", c->types);
+	json_u64(j, "objects_skipped", c->skipped);
+	json_u64(j, "lists_incomplete", c->gens_incomplete);
+	json_u64(j, "torn_links", c->torn);
+	json_key(j, "elapsed_ms");
+	json_fixed(j, c->elapsed_ms, 3);
+	json_u64(j, "reads", c->mem.syscalls);
+	json_u64(j, "bytes_read", c->mem.bytes_read);
+	if (c->gens_incomplete) {
+		json_key(j, "stopped");
+		json_string(j, census_stop_name(c->stop));
 	}
-	fputc('"', out);
+	json_object_end(j);
 }
 
-static void json_status(FILE *out, const struct py_census *c)
-{
-	fprintf(out,
-		",\"python_census\":{\"complete\":%s,\"objects\":%" PRIu64
-		",\"types\":%" PRIu64 ",\"objects_skipped\":%" PRIu64
-		",\"lists_incomplete\":%u,\"torn_links\":%" PRIu64
-		",\"elapsed_ms\":%.3f,\"reads\":%" PRIu64
-		",\"bytes_read\":%" PRIu64,
-		c->gens_incomplete ? "false" : "true", c->objects, c->types,
-		c->skipped, c->gens_incomplete, c->torn, c->elapsed_ms,
-		c->mem.syscalls, c->mem.bytes_read);
-	if (c->gens_incomplete)
-		fprintf(out, ",\"stopped\":\"%s\"", census_stop_name(c->stop));
-	fputc('}', out);
-}
-
-void census_print_json(FILE *out, const struct py_census *c, int top)
+void census_print_json(struct json *j, const struct py_census *c, int top)
 {
 	const struct census_row **rows;
 	size_t i, n;
 
 	if (!c || !c->usable || !c->rows.censuses)
 		return;
-	json_status(out, c);
-	fprintf(out, ",\"python_objects\":[");
+	json_status(j, c);
+	json_key(j, "python_objects");
+	json_array_begin(j);
 	n = ranked(c, top, &rows);
 	for (i = 0; i < n; i++) {
-		fprintf(out, "%s{\"type\":", i ? "," : "");
-		json_name(out, rows[i]->name);
-		fprintf(out,
-			",\"count\":%" PRIu64 ",\"count_growth\":%" PRId64
-			",\"growth_since_attach\":%" PRId64
-			",\"bytes\":%" PRIu64 "}",
-			rows[i]->count, census_row_growth(rows[i]),
-			census_row_since_attach(rows[i]), rows[i]->bytes);
+		json_object_begin(j);
+		json_key(j, "type");
+		json_string(j, rows[i]->name);
+		json_u64(j, "count", rows[i]->count);
+		json_key(j, "count_growth");
+		json_int(j, census_row_growth(rows[i]));
+		json_key(j, "growth_since_attach");
+		json_int(j, census_row_since_attach(rows[i]));
+		json_u64(j, "bytes", rows[i]->bytes);
+		json_object_end(j);
 	}
-	fputc(']', out);
+	json_array_end(j);
 	free(rows);
 }

@@ -26,8 +26,8 @@ const char *loss_name(enum lt_counter c)
 
 static int by_growth_desc(const void *a, const void *b)
 {
-	const struct stack_row *x = *(const struct stack_row **)a;
-	const struct stack_row *y = *(const struct stack_row **)b;
+	const struct stack_row *x = (*(struct report_stack *const *)a)->row;
+	const struct stack_row *y = (*(struct report_stack *const *)b)->row;
 
 	if (x->growth != y->growth)
 		return x->growth > y->growth ? -1 : 1;
@@ -36,8 +36,8 @@ static int by_growth_desc(const void *a, const void *b)
 
 static int by_bytes_desc(const void *a, const void *b)
 {
-	const struct stack_row *x = *(const struct stack_row **)a;
-	const struct stack_row *y = *(const struct stack_row **)b;
+	const struct stack_row *x = (*(struct report_stack *const *)a)->row;
+	const struct stack_row *y = (*(struct report_stack *const *)b)->row;
 
 	if (row_bytes(x) != row_bytes(y))
 		return row_bytes(x) > row_bytes(y) ? -1 : 1;
@@ -56,9 +56,11 @@ static void add_totals(struct proc_report *pr, const struct stack_row *r)
 	pr->heap_count += r->heap_count;
 	pr->map_bytes += r->map_bytes;
 	pr->map_count += r->map_count;
-	pr->all[pr->n_all++] = r;
+	pr->stacks[pr->n_all].row = r;
+	pr->all[pr->n_all] = &pr->stacks[pr->n_all];
 	if (r->growth > 0)
-		pr->by_growth[pr->n_by_growth++] = r;
+		pr->by_growth[pr->n_by_growth++] = pr->all[pr->n_all];
+	pr->n_all++;
 }
 
 static size_t limit(size_t n, int top)
@@ -71,10 +73,11 @@ static int build_proc(struct proc_report *pr, const struct snapshot *snap,
 {
 	size_t i, n = end - first;
 
+	pr->stacks = calloc(n + 1, sizeof(*pr->stacks));
 	pr->all = calloc(n + 1, sizeof(*pr->all));
 	pr->by_growth = calloc(n + 1, sizeof(*pr->by_growth));
 	pr->by_bytes = calloc(n + 1, sizeof(*pr->by_bytes));
-	if (!pr->all || !pr->by_growth || !pr->by_bytes)
+	if (!pr->stacks || !pr->all || !pr->by_growth || !pr->by_bytes)
 		return -ENOMEM;
 	for (i = first; i < end; i++)
 		add_totals(pr, &snap->rows[i]);
@@ -88,6 +91,21 @@ static int build_proc(struct proc_report *pr, const struct snapshot *snap,
 		pr->n_by_bytes = limit(pr->n_all, top);
 	}
 	return 0;
+}
+
+/* What the printers show of the process, copied at build time. */
+static void copy_proc(struct proc_report *pr, struct traced_proc *p)
+{
+	pr->proc = p;
+	pr->pid = p->pid;
+	snprintf(pr->comm, sizeof(pr->comm), "%s", p->comm);
+	pr->exited = p->exited;
+	pr->rss = p->rss;
+	pr->rss_at_attach = p->rss_at_attach;
+	pr->python = p->py != NULL;
+	pr->py_minor = p->py_minor;
+	pr->py_objects = p->py_objects;
+	pr->census = p->census;
 }
 
 static int append_proc(struct report *r, struct traced_proc *p)
@@ -109,7 +127,7 @@ static int by_proc_growth(const void *a, const void *b)
 
 	if (x->growth != y->growth)
 		return x->growth > y->growth ? -1 : 1;
-	return x->proc->pid - y->proc->pid;
+	return x->pid - y->pid;
 }
 
 static bool in_report(const struct report *r, const struct traced_proc *p)
@@ -142,6 +160,7 @@ static int add_census_procs(struct report *r, const struct snapshot *snap,
 			return err;
 		if (!p->exited)
 			p->rss = proc_rss_bytes(p->pid);
+		copy_proc(&r->procs[r->n_procs - 1], p);
 	}
 	return 0;
 }
@@ -174,6 +193,10 @@ int report_build(struct report *r, const struct snapshot *snap,
 			p->exited = true;
 		if (!p->exited)
 			p->rss = proc_rss_bytes(p->pid);
+		copy_proc(&r->procs[r->n_procs - 1], p);
+		err = report_resolve_proc(r, &r->procs[r->n_procs - 1]);
+		if (err)
+			return err;
 		i = end;
 	}
 	err = add_census_procs(r, snap, procs, top, final);
@@ -189,6 +212,12 @@ void report_free(struct report *r)
 	size_t i;
 
 	for (i = 0; i < r->n_procs; i++) {
+		struct proc_report *pr = &r->procs[i];
+		size_t j;
+
+		for (j = 0; pr->stacks && j < pr->n_all; j++)
+			free(pr->stacks[j].frames);
+		free(pr->stacks);
 		free(r->procs[i].all);
 		free(r->procs[i].by_growth);
 		free(r->procs[i].by_bytes);
@@ -196,4 +225,5 @@ void report_free(struct report *r)
 	free(r->procs);
 	r->procs = NULL;
 	r->n_procs = 0;
+	report_pool_free(r);
 }

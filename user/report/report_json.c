@@ -1,184 +1,191 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* --json: one JSON object per report, on one line. */
-#include <inttypes.h>
 #include <string.h>
+#include "lib/json.h"
 #include "python/census.h"
 #include "report/report.h"
 
-#define MAX_FRAMES STACK_MAX_FRAMES
-
-static void json_string(FILE *out, const char *s)
+/* The schema's kinds: inlined, JIT and anonymous code are native. */
+static const char *json_kind(const struct report_frame *f)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-/* Source location and module identity, when known. */
-static void json_frame_source(FILE *out, const struct frame_sym *sym)
-{
-	fprintf(out, ",\"file\":");
-	json_string(out, sym ? sym->file : "");
-	fprintf(out, ",\"line\":%u,\"inlined\":%s,\"build_id\":",
-		sym ? sym->line : 0, sym && sym->inlined ? "true" : "false");
-	json_string(out, sym ? sym->build_id : "");
-}
-
-/* Python frames carry their own file and line; -1: no line. */
-static void json_python_source(FILE *out, const struct py_sym *py)
-{
-	fprintf(out, ",\"file\":");
-	json_string(out, py->file);
-	fprintf(out, ",\"line\":%d,\"inlined\":false,\"build_id\":\"\"",
-		py->line);
-}
-
-static const char *frame_kind(const struct frame *f)
-{
-	if (f->py)
+	if (f->kind == RF_PYTHON)
 		return "python";
-	return f->pseudo ? "pseudo" : "native";
+	return f->kind == RF_PSEUDO ? "pseudo" : "native";
 }
 
-static void json_frame(FILE *out, const struct frame *f)
+static void json_frame(struct json *j, const struct report_frame *f)
 {
+	bool native = f->kind != RF_PYTHON && f->kind != RF_PSEUDO;
 	char text[1024];
 
-	fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"kind\":\"%s\",\"symbol\":",
-		f->addr, frame_kind(f));
-	if (f->pseudo)
-		json_string(out, f->pseudo);
-	else if (f->py)
-		json_string(out, f->py->name);
-	else
-		json_string(out, f->sym ? f->sym->name : "");
-	fprintf(out, ",\"offset\":%" PRIu64 ",\"module\":",
-		f->sym ? f->sym->offset : 0);
-	json_string(out, f->sym ? f->sym->module : "");
-	fprintf(out, ",\"text\":");
-	json_string(out, frame_text(f, text, sizeof(text)));
-	if (f->py)
-		json_python_source(out, f->py);
-	else
-		json_frame_source(out, f->sym);
-	fputc('}', out);
+	json_object_begin(j);
+	json_key(j, "addr");
+	json_hex(j, f->addr);
+	json_key(j, "kind");
+	json_string(j, json_kind(f));
+	json_key(j, "symbol");
+	json_string(j, f->function);
+	json_key(j, "offset");
+	json_uint(j, native ? f->offset : 0);
+	json_key(j, "module");
+	json_string(j, native ? f->module : "");
+	json_key(j, "text");
+	json_string(j, report_frame_text(f, text, sizeof(text)));
+	json_key(j, "file");
+	json_string(j, f->kind == RF_PSEUDO ? "" : f->file);
+	json_key(j, "line");
+	json_int(j, f->kind == RF_PSEUDO ? 0 : f->line);
+	json_key(j, "inlined");
+	json_bool(j, f->kind == RF_INLINED);
+	json_key(j, "build_id");
+	json_string(j, native ? f->build_id : "");
+	json_object_end(j);
 }
 
-static void json_row(FILE *out, const struct report *r, struct traced_proc *p,
-		     const struct stack_row *row)
+static void json_count(struct json *j, const char *key, int64_t v)
 {
-	struct frame frames[MAX_FRAMES];
-	size_t i, n = stack_frames(r->stacks, p, row->stack_id, frames,
-				   MAX_FRAMES);
-	int window, grew = row_trend(row, &window);
-
-	fprintf(out,
-		"{\"id\":\"0x%" PRIx64 "\",\"growth_bytes\":%" PRId64
-		",\"bytes\":%" PRId64 ",\"count\":%" PRId64,
-		row->stack_id, row->growth, row_bytes(row),
-		row->heap_count + row->map_count);
-	fprintf(out,
-		",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64
-		",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
-		row->heap_bytes, row->heap_count, row->map_bytes,
-		row->map_count);
-	fprintf(out, ",\"trend_grew\":%d,\"trend_reports\":%d,\"frames\":[",
-		grew, window);
-	for (i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out);
-		json_frame(out, &frames[i]);
-	}
-	fprintf(out, "]}");
+	json_key(j, key);
+	json_int(j, v);
 }
 
-static void json_rows(FILE *out, const struct report *r,
-		      const struct proc_report *pr, const char *key,
-		      const struct stack_row *const *rows, size_t n)
+static void json_stack(struct json *j, const struct report_stack *st)
+{
+	const struct stack_row *row = st->row;
+	int window, grew = row_trend(row, &window);
+	size_t i;
+
+	json_object_begin(j);
+	json_key(j, "id");
+	json_hex(j, row->stack_id);
+	json_count(j, "growth_bytes", row->growth);
+	json_count(j, "bytes", row_bytes(row));
+	json_count(j, "count", row->heap_count + row->map_count);
+	json_count(j, "heap_bytes", row->heap_bytes);
+	json_count(j, "heap_count", row->heap_count);
+	json_count(j, "mapped_bytes", row->map_bytes);
+	json_count(j, "mapped_count", row->map_count);
+	json_count(j, "trend_grew", grew);
+	json_count(j, "trend_reports", window);
+	json_key(j, "frames");
+	json_array_begin(j);
+	for (i = 0; i < st->n_frames; i++)
+		json_frame(j, &st->frames[i]);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static void json_stacks(struct json *j, const char *key,
+			struct report_stack *const *stacks, size_t n)
 {
 	size_t i;
 
-	fprintf(out, ",\"%s\":[", key);
-	for (i = 0; i < n; i++) {
-		if (i)
-			fputc(',', out);
-		json_row(out, r, pr->proc, rows[i]);
-	}
-	fputc(']', out);
+	json_key(j, key);
+	json_array_begin(j);
+	for (i = 0; i < n; i++)
+		json_stack(j, stacks[i]);
+	json_array_end(j);
 }
 
-static void json_proc(FILE *out, const struct report *r,
+/* Every process has the key (null when it does not run CPython). */
+static void json_python(struct json *j, const struct proc_report *pr)
+{
+	char version[16];
+
+	json_key(j, "python");
+	if (!pr->python) {
+		json_null(j);
+		return;
+	}
+	snprintf(version, sizeof(version), "3.%d", pr->py_minor);
+	json_object_begin(j);
+	json_key(j, "version");
+	json_string(j, version);
+	json_key(j, "mode");
+	json_string(j, pr->py_objects ? "objects" : "arenas");
+	json_object_end(j);
+}
+
+static void json_proc(struct json *j, const struct report *r,
 		      const struct proc_report *pr)
 {
-	const struct traced_proc *p = pr->proc;
-
-	fprintf(out, "{\"pid\":%d,\"comm\":", p->pid);
-	json_string(out, p->comm);
-	fprintf(out,
-		",\"alive\":%s,\"rss_bytes\":%" PRId64
-		",\"rss_growth_bytes\":%" PRId64,
-		p->exited ? "false" : "true", p->rss,
-		p->rss >= 0 && p->rss_at_attach >= 0 ? p->rss - p->rss_at_attach
-						     : 0);
-	fprintf(out,
-		",\"heap_bytes\":%" PRId64 ",\"heap_count\":%" PRId64
-		",\"mapped_bytes\":%" PRId64 ",\"mapped_count\":%" PRId64,
-		pr->heap_bytes, pr->heap_count, pr->map_bytes, pr->map_count);
-	fprintf(out,
-		",\"allocator_mapped_bytes\":%" PRId64
-		",\"growth_bytes\":%" PRId64
-		",\"growth_since_attach_bytes\":%" PRId64,
-		pr->allocator_map_bytes, pr->growth,
-		pr->heap_bytes + pr->map_bytes);
-	if (p->py)
-		fprintf(out,
-			",\"python\":{\"version\":\"3.%d\",\"mode\":\"%s\"}",
-			p->py_minor, p->py_objects ? "objects" : "arenas");
-	census_print_json(out, p->census, r->top);
-	json_rows(out, r, pr, "stacks", pr->by_growth, pr->n_by_growth);
+	json_object_begin(j);
+	json_count(j, "pid", pr->pid);
+	json_key(j, "comm");
+	json_string(j, pr->comm);
+	json_key(j, "alive");
+	json_bool(j, !pr->exited);
+	json_count(j, "rss_bytes", pr->rss);
+	json_count(j, "rss_growth_bytes",
+		   pr->rss >= 0 && pr->rss_at_attach >= 0
+			   ? pr->rss - pr->rss_at_attach
+			   : 0);
+	json_count(j, "heap_bytes", pr->heap_bytes);
+	json_count(j, "heap_count", pr->heap_count);
+	json_count(j, "mapped_bytes", pr->map_bytes);
+	json_count(j, "mapped_count", pr->map_count);
+	json_count(j, "allocator_mapped_bytes", pr->allocator_map_bytes);
+	json_count(j, "growth_bytes", pr->growth);
+	json_count(j, "growth_since_attach_bytes",
+		   pr->heap_bytes + pr->map_bytes);
+	json_python(j, pr);
+	census_print_json(j, pr->census, r->top);
+	json_stacks(j, "stacks", pr->by_growth, pr->n_by_growth);
 	if (r->final)
-		json_rows(out, r, pr, "top_outstanding", pr->by_bytes,
-			  pr->n_by_bytes);
-	fputc('}', out);
+		json_stacks(j, "top_outstanding", pr->by_bytes, pr->n_by_bytes);
+	json_object_end(j);
 }
 
-void report_print_json(FILE *out, const struct report *r)
+static void json_header(struct json *j, const struct report *r)
 {
 	char when[40];
 	struct tm tm;
-	size_t i;
 	int c;
 
 	gmtime_r(&r->wall.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(out,
-		"{\"type\":\"report\",\"time\":\"%s\",\"final\":%s,\"elapsed_s\":%.3f,\"interval_s\":%.3f,\"mode\":\"%s\",\"sample_bytes\":%" PRIu64
-		",\"min_age_s\":%.3f,\"losses\":{",
-		when, r->final ? "true" : "false", r->elapsed_s, r->interval_s,
-		r->sample_bytes ? "sampled" : "exact", r->sample_bytes,
-		r->min_age_ns / 1e9);
-	for (c = 0; c < LT_C_NR; c++)
-		fprintf(out, "%s\"%s\":%" PRIu64, c ? "," : "", loss_name(c),
-			r->losses[c]);
-	fprintf(out,
-		",\"census_incomplete\":%" PRIu64
-		",\"census_objects_skipped\":%" PRIu64,
-		r->census_incomplete, r->census_skipped);
-	fprintf(out, "},\"processes\":[");
-	for (i = 0; i < r->n_procs; i++) {
-		if (i)
-			fputc(',', out);
-		json_proc(out, r, &r->procs[i]);
+	json_key(j, "type");
+	json_string(j, "report");
+	json_key(j, "time");
+	json_string(j, when);
+	json_key(j, "final");
+	json_bool(j, r->final);
+	json_key(j, "elapsed_s");
+	json_fixed(j, r->elapsed_s, 3);
+	json_key(j, "interval_s");
+	json_fixed(j, r->interval_s, 3);
+	json_key(j, "mode");
+	json_string(j, r->sample_bytes ? "sampled" : "exact");
+	json_key(j, "sample_bytes");
+	json_uint(j, r->sample_bytes);
+	json_key(j, "min_age_s");
+	json_fixed(j, r->min_age_ns / 1e9, 3);
+	json_key(j, "losses");
+	json_object_begin(j);
+	for (c = 0; c < LT_C_NR; c++) {
+		json_key(j, loss_name(c));
+		json_uint(j, r->losses[c]);
 	}
-	fprintf(out, "]}\n");
+	json_key(j, "census_incomplete");
+	json_uint(j, r->census_incomplete);
+	json_key(j, "census_objects_skipped");
+	json_uint(j, r->census_skipped);
+	json_object_end(j);
+}
+
+void report_print_json(FILE *out, const struct report *r)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, out);
+	json_object_begin(&j);
+	json_header(&j, r);
+	json_key(&j, "processes");
+	json_array_begin(&j);
+	for (i = 0; i < r->n_procs; i++)
+		json_proc(&j, r, &r->procs[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	fputc('\n', out);
 	fflush(out);
 }

@@ -7,8 +7,6 @@
 #include "lib/log.h"
 #include "lib/units.h"
 
-#define MAX_FRAMES STACK_MAX_FRAMES
-
 static const char *signed_bytes(char *buf, size_t len, int64_t v)
 {
 	char tmp[24];
@@ -30,23 +28,21 @@ static const char *trend_label(const struct stack_row *row)
 	return "";
 }
 
-static void print_frames(FILE *out, const struct report *r,
-			 struct traced_proc *p, const struct stack_row *row)
+static void print_frames(FILE *out, const struct report_stack *st)
 {
-	struct frame frames[MAX_FRAMES];
-	size_t i, n = stack_frames(r->stacks, p, row->stack_id, frames,
-				   MAX_FRAMES);
 	char text[1200], safe[1200]; /* names come from the target's files */
+	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < st->n_frames; i++)
 		fprintf(out, "        %s\n",
 			lt_escape(safe, sizeof(safe),
-				  frame_text(&frames[i], text, sizeof(text))));
+				  report_frame_text(&st->frames[i], text,
+						    sizeof(text))));
 }
 
-static void print_growth_row(FILE *out, const struct report *r,
-			     struct traced_proc *p, const struct stack_row *row)
+static void print_growth_row(FILE *out, const struct report_stack *st)
 {
+	const struct stack_row *row = st->row;
 	char g[32], b[32];
 	int window, grew = row_trend(row, &window);
 
@@ -57,12 +53,12 @@ static void print_growth_row(FILE *out, const struct report *r,
 		format_bytes(b, sizeof(b), row_bytes(row)),
 		row->heap_count + row->map_count, grew, window,
 		trend_label(row));
-	print_frames(out, r, p, row);
+	print_frames(out, st);
 }
 
-static void print_bytes_row(FILE *out, const struct report *r,
-			    struct traced_proc *p, const struct stack_row *row)
+static void print_bytes_row(FILE *out, const struct report_stack *st)
 {
+	const struct stack_row *row = st->row;
 	char b[32], h[32], m[32];
 
 	fprintf(out, "    %s in %" PRId64 " blocks (heap %s, mapped %s)%s\n",
@@ -70,21 +66,20 @@ static void print_bytes_row(FILE *out, const struct report *r,
 		row->heap_count + row->map_count,
 		format_bytes(h, sizeof(h), row->heap_bytes),
 		format_bytes(m, sizeof(m), row->map_bytes), trend_label(row));
-	print_frames(out, r, p, row);
+	print_frames(out, st);
 }
 
 static void print_header(FILE *out, const struct proc_report *pr)
 {
-	const struct traced_proc *p = pr->proc;
 	char heap[32], map[32], alloc[32], g[32], total[32], rss[32], rss_g[32];
-	char comm[4 * sizeof(p->comm)]; /* a target names itself: escaped */
+	char comm[4 * sizeof(pr->comm)]; /* a target names itself: escaped */
 
 	fprintf(out,
 		"pid %d (%s)%s: heap %s in %" PRId64
 		" blocks, mapped %s in %" PRId64
 		" mappings (allocator's own mappings %s)\n",
-		p->pid, lt_escape(comm, sizeof(comm), p->comm),
-		p->exited ? " [exited]" : "",
+		pr->pid, lt_escape(comm, sizeof(comm), pr->comm),
+		pr->exited ? " [exited]" : "",
 		format_bytes(heap, sizeof(heap), pr->heap_bytes),
 		pr->heap_count, format_bytes(map, sizeof(map), pr->map_bytes),
 		pr->map_count,
@@ -93,20 +88,20 @@ static void print_header(FILE *out, const struct proc_report *pr)
 		signed_bytes(g, sizeof(g), pr->growth),
 		signed_bytes(total, sizeof(total),
 			     pr->heap_bytes + pr->map_bytes));
-	if (p->rss >= 0 && p->rss_at_attach >= 0 && !p->exited)
+	if (pr->rss >= 0 && pr->rss_at_attach >= 0 && !pr->exited)
 		fprintf(out, "; RSS %s (%s since attach)",
-			format_bytes(rss, sizeof(rss), p->rss),
+			format_bytes(rss, sizeof(rss), pr->rss),
 			signed_bytes(rss_g, sizeof(rss_g),
-				     p->rss - p->rss_at_attach));
+				     pr->rss - pr->rss_at_attach));
 	fputc('\n', out);
-	if (p->py && p->py_objects)
+	if (pr->python && pr->py_objects)
 		fprintf(out,
 			"  CPython 3.%d: every object traced (--pymalloc probes on PyObject_Malloc)\n",
-			p->py_minor);
-	else if (p->py)
+			pr->py_minor);
+	else if (pr->python)
 		fprintf(out,
 			"  CPython 3.%d: Python frames on; objects up to 512 B are counted as the pymalloc arenas they fill\n",
-			p->py_minor);
+			pr->py_minor);
 }
 
 static void print_proc(FILE *out, const struct report *r,
@@ -115,20 +110,20 @@ static void print_proc(FILE *out, const struct report *r,
 	size_t i;
 
 	print_header(out, pr);
-	census_print_text(out, pr->proc->census, r->top);
+	census_print_text(out, pr->census, r->top);
 	if (!pr->n_by_growth)
 		fprintf(out, "  no stack grew in this interval\n");
 	else
 		fprintf(out, "  top %zu stacks by growth in this interval:\n",
 			pr->n_by_growth);
 	for (i = 0; i < pr->n_by_growth; i++)
-		print_growth_row(out, r, pr->proc, pr->by_growth[i]);
+		print_growth_row(out, pr->by_growth[i]);
 	if (!r->final || !pr->n_by_bytes)
 		return;
 	fprintf(out, "  top %zu stacks by outstanding bytes:\n",
 		pr->n_by_bytes);
 	for (i = 0; i < pr->n_by_bytes; i++)
-		print_bytes_row(out, r, pr->proc, pr->by_bytes[i]);
+		print_bytes_row(out, pr->by_bytes[i]);
 }
 
 static void print_losses(FILE *out, const struct report *r)

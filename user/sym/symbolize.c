@@ -315,6 +315,8 @@ static void name_anon(struct symbolizer *s, uint64_t addr,
 	a->gen = s->perf.gen;
 	a->sf.n = 1;
 	a->sf.f = &a->f;
+	a->f.jit = jit != NULL;
+	a->f.anon = !jit;
 	if (jit) {
 		/* Names stay allocated as long as the perf map is. */
 		a->f.name = jit->name;

@@ -22,6 +22,8 @@ struct frame_sym {
 	const char *module;	/* "libc.so.6", "[anon]", "perf-12.map", "" */
 	uint64_t module_offset; /* address in the module's own addresses */
 	const char *build_id;	/* of the module, hex, "" when none */
+	bool jit;		/* named by a perf map */
+	bool anon;		/* in memory no module or perf map names */
 };
 
 /*

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Unit tests for user/export.c and user/report_export.c. */
+/* Unit tests for user/report/report_export.c: baseline and profile. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,54 +16,44 @@
 
 #include "export/export.h"
 
-static void test_folded(void **state)
-{
-	struct profile p = { 0 };
-	struct prof_frame f[2] = {
-		{ .name = profile_intern(&p, "a;b"), .file = "" },
-		{ .name = profile_intern(&p, "main"), .file = "" },
-	};
-	size_t len;
-	char *text;
-
-	assert_int_equal(profile_add(&p, f, 2, 100, 1, 0, 5, "app"), 0);
-	assert_int_equal(profile_add(&p, f, 1, 0, 0, 9, 5, "app"), 0);
-	assert_int_equal(profile_add(&p, f + 1, 1, 7, 1, 0, 6, "other"), 0);
-	text = profile_folded(&p, false, &len);
-	assert_string_equal(text, "main;a_b 100\nmain 7\n");
-	assert_int_equal(len, strlen(text));
-	free(text);
-	text = profile_folded(&p, true, &len);
-	assert_string_equal(text, "app (5);main;a_b 100\nother (6);main 7\n");
-	free(text);
-	profile_free(&p);
-}
-
-/* A report of one process whose stacks could not be read (id 0 needs no
- * kernel map): enough for the baseline and the conversion. */
+/* A report model of one process whose stacks could not be read: enough
+ * for the baseline and the conversion. */
 struct fake {
-	struct traced_proc proc;
 	struct stack_row rows[3];
-	const struct stack_row *all[3];
+	struct report_frame frames[3];
+	struct report_stack stacks[3];
+	struct report_stack *all[3];
 	struct proc_report pr;
 	struct report r;
 };
 
 static void fake_report(struct fake *x, int64_t b0, int64_t b1)
 {
+	int i;
+
 	memset(x, 0, sizeof(*x));
-	x->proc.pid = 4242;
-	x->proc.exited = true;
-	strcpy(x->proc.comm, "fake");
+	x->pr.pid = 4242;
+	x->pr.exited = true;
+	strcpy(x->pr.comm, "fake");
 	x->rows[0] = (struct stack_row){
 		.tgid = 4242, .stack_id = 0, .heap_bytes = b0, .heap_count = 1
 	};
 	x->rows[1] = (struct stack_row){
 		.tgid = 4242, .stack_id = 99, .heap_bytes = b1, .heap_count = 2
 	};
-	x->all[0] = &x->rows[0];
-	x->all[1] = &x->rows[1];
-	x->pr.proc = &x->proc;
+	for (i = 0; i < 2; i++) {
+		x->frames[i] =
+			(struct report_frame){ .kind = RF_PSEUDO,
+					       .function = "[unknown stack]",
+					       .raw_name = "",
+					       .file = "",
+					       .module = "",
+					       .build_id = "" };
+		x->stacks[i] = (struct report_stack){ .row = &x->rows[i],
+						      .frames = &x->frames[i],
+						      .n_frames = 1 };
+		x->all[i] = &x->stacks[i];
+	}
 	x->pr.all = x->all;
 	x->pr.n_all = 2;
 	x->r.procs = &x->pr;
@@ -94,7 +84,6 @@ static void test_profile_from_report(void **state)
 	struct fake x;
 
 	fake_report(&x, 100, 0);
-	x.r.stacks = stack_store_new(NULL);
 	assert_int_equal(baseline_take(&b, &x.r), 0);
 	x.rows[0].heap_bytes = 300;
 	/* Without a baseline: the stack with bytes, base = bytes. */
@@ -115,13 +104,11 @@ static void test_profile_from_report(void **state)
 	assert_true(p.baseline_known);
 	profile_free(&p);
 	baseline_free(&b);
-	stack_store_free(x.r.stacks);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_baseline),
 		cmocka_unit_test(test_profile_from_report),
 	};

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Unit tests for user/profile.c: frame parsing, strings, samples. */
+/* Unit tests for user/profile.c: allocator names, strings, samples. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,91 +11,14 @@
 
 #include "export/profile.h"
 
-static struct frame_info parse(const char *short_name, const char *text,
-			       const char *pseudo)
+static void test_allocator_names(void **state)
 {
-	struct frame_info fi;
-
-	frame_info_parse(&fi, short_name, text, pseudo);
-	return fi;
-}
-
-static void test_native_with_source(void **state)
-{
-	struct frame_info fi =
-		parse("leak_here",
-		      "leak_here+0x14 (leak_basic.c:16) [leak_basic]", NULL);
-
-	assert_int_equal(fi.kind, FK_NATIVE);
-	assert_string_equal(fi.name, "leak_here");
-	assert_string_equal(fi.file, "leak_basic.c");
-	assert_int_equal(fi.line, 16);
-	assert_false(fi.inlined);
-}
-
-static void test_native_without_source(void **state)
-{
-	struct frame_info fi = parse("main", "main+0x8c [app]", NULL);
-
-	assert_int_equal(fi.kind, FK_NATIVE);
-	assert_string_equal(fi.file, "");
-	assert_int_equal(fi.line, 0);
-	/* C++ scopes and times are not file positions. */
-	fi = parse("std::map<int, int>::insert",
-		   "std::map<int, int>::insert+0x10 [libfoo.so]", NULL);
-	assert_int_equal(fi.line, 0);
-	assert_string_equal(fi.name, "std::map<int, int>::insert");
-	fi = parse("at", "at 12:30 [x]", NULL);
-	assert_int_equal(fi.line, 0);
-	fi = parse("f", "f (a.c:0)", NULL);
-	assert_int_equal(fi.line, 0);
-	fi = parse("", "0x1234", NULL);
-	assert_string_equal(fi.name, "[unknown]");
-}
-
-static void test_inlined(void **state)
-{
-	struct frame_info fi =
-		parse("inl", "inl (util.h:3) [app] (inlined)", NULL);
-
-	assert_true(fi.inlined);
-	assert_string_equal(fi.file, "util.h");
-	assert_int_equal(fi.line, 3);
-	assert_string_equal(fi.name, "inl");
-}
-
-static void test_python(void **state)
-{
-	struct frame_info fi =
-		parse("handle", "handle (app/server.py:42)", NULL);
-
-	assert_int_equal(fi.kind, FK_PYTHON);
-	assert_string_equal(fi.name, "handle");
-	assert_string_equal(fi.file, "app/server.py");
-	assert_int_equal(fi.line, 42);
-	/* A position in the short name is taken off it. */
-	fi = parse("server.Cache.put (/srv/cache.py:7)", "", NULL);
-	assert_int_equal(fi.kind, FK_PYTHON);
-	assert_string_equal(fi.name, "server.Cache.put");
-	assert_string_equal(fi.file, "/srv/cache.py");
-	assert_int_equal(fi.line, 7);
-}
-
-static void test_allocator_and_pseudo(void **state)
-{
-	assert_int_equal(parse(NULL, NULL, "[allocator]").kind, FK_ALLOCATOR);
-	assert_int_equal(parse(NULL, NULL, "[unknown stack]").kind, FK_PSEUDO);
-	assert_string_equal(parse(NULL, NULL, "[unknown stack]").name,
-			    "[unknown stack]");
-	assert_int_equal(parse("malloc", "malloc+0x1 [libc.so.6]", NULL).kind,
-			 FK_ALLOCATOR);
-	assert_int_equal(parse("operator new(unsigned long)", "", NULL).kind,
-			 FK_ALLOCATOR);
-	assert_int_equal(parse("PyMem_Malloc", "", NULL).kind, FK_ALLOCATOR);
+	assert_true(profile_is_allocator("malloc"));
+	assert_true(profile_is_allocator("operator new(unsigned long)"));
+	assert_true(profile_is_allocator("PyMem_Malloc"));
 	/* Only allocator entry points, not everything called __libc_. */
-	assert_int_equal(parse("__libc_start_call_main", "", NULL).kind,
-			 FK_NATIVE);
-	assert_int_equal(parse("mallocate_things", "", NULL).kind, FK_NATIVE);
+	assert_false(profile_is_allocator("__libc_start_call_main"));
+	assert_false(profile_is_allocator("mallocate_things"));
 }
 
 static void test_intern(void **state)
@@ -156,11 +79,7 @@ static void test_samples_and_modules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_native_with_source),
-		cmocka_unit_test(test_native_without_source),
-		cmocka_unit_test(test_inlined),
-		cmocka_unit_test(test_python),
-		cmocka_unit_test(test_allocator_and_pseudo),
+		cmocka_unit_test(test_allocator_names),
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_samples_and_modules),
 	};
