@@ -8,7 +8,7 @@
 # (the sanitizer check counts as one test).
 set -u
 cd "$(dirname "$0")/.."
-SAN_TESTS=${SAN_TESTS:-"test_bad_input test_errors test_leak_basic test_command test_threads test_python test_export.py test_folded test_system_wide test_signals test_fork_churn test_sampling test_probe_modes test_reclaim test_exit_mid"}
+SAN_TESTS=${SAN_TESTS:-"test_bad_input test_errors test_leak_basic test_command test_threads test_python test_export.py test_folded test_system_wide.py test_signals test_fork_churn test_sampling test_probe_modes test_reclaim test_exit_mid test_hostile"}
 logs=$(mktemp -d /tmp/lt-san.XXXXXX)
 out=$(mktemp)
 trap 'rm -rf "$logs" "$out"' EXIT

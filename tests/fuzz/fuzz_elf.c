@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "sym/elffile.h"
 #include "sym/elfsym.h"
 #include "sym/symcache.h"
 
@@ -29,6 +30,41 @@ static void symbols(const char *path)
 	elf_load_bias(path, 0x7f0000001000, 0x1000, &bias);
 	elf_count_calls(path, NULL, "malloc");
 	elf_count_calls(path, "main", "free");
+}
+
+static int count_symbol(const GElf_Sym *sym, const char *name, void *ctx)
+{
+	*(size_t *)ctx += strlen(name) + (sym->st_value & 1);
+	return 0;
+}
+
+/* The ELF layer itself: build-id note, segments, bias, sections, symbols. */
+static void layer(int fd)
+{
+	unsigned char id[ELFFILE_BUILD_ID_MAX];
+	char hex[2 * ELFFILE_BUILD_ID_MAX + 1];
+	struct elf_loads loads;
+	struct elf_file f;
+	uint64_t bias, addr, size;
+	GElf_Shdr sh;
+	size_t n = 0, len;
+
+	if (elffile_from_fd(fd, &f))
+		return;
+	len = elffile_build_id(f.elf, id);
+	if (len > ELFFILE_BUILD_ID_MAX)
+		abort();
+	elffile_build_id_hex(id, len, hex, sizeof(hex));
+	if (!elffile_loads(f.elf, &loads)) {
+		elffile_bias(&loads, 0x400000, 0, &bias);
+		elffile_bias(&loads, 0x7f0000003000, 0x3000, &bias);
+		elffile_code_offset(&loads, 0x1040);
+	}
+	elffile_section(f.elf, ".text", &sh);
+	elffile_section(f.elf, ".gnu_debuglink", &sh);
+	elffile_each_symbol(f.elf, count_symbol, &n);
+	elffile_symbol_extent(f.elf, "malloc", &addr, &size);
+	elffile_close(&f);
 }
 
 static void module(const char *path, const uint8_t *data, size_t size)
@@ -66,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (write(fd, data, size) == (ssize_t)size) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		layer(fd);
 		symbols(path);
 		module(path, data, size);
 	}
