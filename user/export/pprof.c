@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "export/pprof.h"
+#include "lib/keyhash.h"
 #include "lib/utf8.h"
 
 /* Field numbers of profile.proto. */
@@ -141,78 +142,38 @@ static void pb_msg(struct pbuf *b, int field, struct pbuf *m)
 /* ---- interning tables -------------------------------------------------- */
 
 struct table {
-	char **keys;
-	uint64_t *ids;
-	size_t cap, used;
+	struct hashmap ids; /* strdup'd key -> id */
 };
-
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static int table_grow(struct table *t)
-{
-	size_t cap = t->cap ? 2 * t->cap : 256, i;
-	char **keys = calloc(cap, sizeof(*keys));
-	uint64_t *ids = calloc(cap, sizeof(*ids));
-
-	if (!keys || !ids) {
-		free(keys);
-		free(ids);
-		return -ENOMEM;
-	}
-	for (i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (!t->keys[i])
-			continue;
-		j = hash_key(t->keys[i]) & (cap - 1);
-		while (keys[j])
-			j = (j + 1) & (cap - 1);
-		keys[j] = t->keys[i];
-		ids[j] = t->ids[i];
-	}
-	free(t->keys);
-	free(t->ids);
-	t->keys = keys;
-	t->ids = ids;
-	t->cap = cap;
-	return 0;
-}
 
 /* The id of key; a new key gets the next id (1, 2, ...) and *fresh. */
 static uint64_t table_id(struct table *t, const char *key, bool *fresh)
 {
-	size_t j;
+	long id = 0;
+	char *copy;
 
 	*fresh = false;
-	if (2 * (t->used + 1) > t->cap && table_grow(t))
+	if (!t->ids.hash_fn)
+		hashmap__init(&t->ids, keyhash_str, keyhash_str_equal, NULL);
+	if (hashmap__find(&t->ids, key, &id))
+		return id;
+	copy = strdup(key);
+	id = hashmap__size(&t->ids) + 1;
+	if (!copy || hashmap__add(&t->ids, copy, id)) {
+		free(copy);
 		return 0;
-	for (j = hash_key(key) & (t->cap - 1); t->keys[j];
-	     j = (j + 1) & (t->cap - 1))
-		if (!strcmp(t->keys[j], key))
-			return t->ids[j];
-	t->keys[j] = strdup(key);
-	if (!t->keys[j])
-		return 0;
-	t->ids[j] = ++t->used;
+	}
 	*fresh = true;
-	return t->ids[j];
+	return id;
 }
 
 static void table_free(struct table *t)
 {
-	size_t i;
+	struct hashmap_entry *e;
+	size_t bkt;
 
-	for (i = 0; i < t->cap; i++)
-		free(t->keys[i]);
-	free(t->keys);
-	free(t->ids);
+	hashmap__for_each_entry(&t->ids, e, bkt)
+		free((void *)e->pkey);
+	hashmap__clear(&t->ids);
 }
 
 /* ---- the profile ------------------------------------------------------- */

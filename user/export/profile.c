@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/profile.h"
+#include "lib/keyhash.h"
 
 struct prof_pool {
-	char **slots;
-	size_t cap, used;
+	struct hashmap strings; /* each string, strdup'd, -> itself */
 };
 
 /* ---- frames ------------------------------------------------------------ */
@@ -71,57 +71,25 @@ bool profile_is_allocator(const char *name)
 
 /* ---- strings ----------------------------------------------------------- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static int pool_grow(struct prof_pool *pool)
-{
-	size_t cap = pool->cap ? 2 * pool->cap : 256, i;
-	char **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < pool->cap; i++) {
-		size_t j;
-
-		if (!pool->slots[i])
-			continue;
-		j = hash_str(pool->slots[i]) & (cap - 1);
-		while (slots[j])
-			j = (j + 1) & (cap - 1);
-		slots[j] = pool->slots[i];
-	}
-	free(pool->slots);
-	pool->slots = slots;
-	pool->cap = cap;
-	return 0;
-}
-
 const char *profile_intern(struct profile *p, const char *s)
 {
 	struct prof_pool *pool;
-	size_t j;
+	char *copy = NULL;
 
 	if (!p->pool && !(p->pool = calloc(1, sizeof(*p->pool))))
 		return NULL;
 	pool = p->pool;
-	if (2 * (pool->used + 1) > pool->cap && pool_grow(pool))
+	if (!pool->strings.hash_fn)
+		hashmap__init(&pool->strings, keyhash_str, keyhash_str_equal,
+			      NULL);
+	if (hashmap__find(&pool->strings, s, &copy))
+		return copy;
+	copy = strdup(s);
+	if (!copy || hashmap__add(&pool->strings, copy, copy)) {
+		free(copy);
 		return NULL;
-	for (j = hash_str(s) & (pool->cap - 1); pool->slots[j];
-	     j = (j + 1) & (pool->cap - 1))
-		if (!strcmp(pool->slots[j], s))
-			return pool->slots[j];
-	pool->slots[j] = strdup(s);
-	if (!pool->slots[j])
-		return NULL;
-	pool->used++;
-	return pool->slots[j];
+	}
+	return copy;
 }
 
 /* ---- samples and modules ----------------------------------------------- */
@@ -219,9 +187,7 @@ void profile_free(struct profile *p)
 		free(p->modules[i]);
 	free(p->modules);
 	if (p->pool) {
-		for (i = 0; i < p->pool->cap; i++)
-			free(p->pool->slots[i]);
-		free(p->pool->slots);
+		keyhash_clear(&p->pool->strings, free);
 		free(p->pool);
 	}
 	memset(p, 0, sizeof(*p));
