@@ -5,11 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/profile.h"
-#include "lib/keyhash.h"
-
-struct prof_pool {
-	struct hashmap strings; /* each string, strdup'd, -> itself */
-};
+#include "lib/strpool.h"
 
 /* ---- frames ------------------------------------------------------------ */
 
@@ -73,23 +69,7 @@ bool profile_is_allocator(const char *name)
 
 const char *profile_intern(struct profile *p, const char *s)
 {
-	struct prof_pool *pool;
-	char *copy = NULL;
-
-	if (!p->pool && !(p->pool = calloc(1, sizeof(*p->pool))))
-		return NULL;
-	pool = p->pool;
-	if (!pool->strings.hash_fn)
-		hashmap__init(&pool->strings, keyhash_str, keyhash_str_equal,
-			      NULL);
-	if (hashmap__find(&pool->strings, s, &copy))
-		return copy;
-	copy = strdup(s);
-	if (!copy || hashmap__add(&pool->strings, copy, copy)) {
-		free(copy);
-		return NULL;
-	}
-	return copy;
+	return strpool_intern(&p->pool, s);
 }
 
 /* ---- samples and modules ----------------------------------------------- */
@@ -186,9 +166,6 @@ void profile_free(struct profile *p)
 	for (i = 0; i < p->n_modules; i++)
 		free(p->modules[i]);
 	free(p->modules);
-	if (p->pool) {
-		keyhash_clear(&p->pool->strings, free);
-		free(p->pool);
-	}
+	strpool_free(p->pool);
 	memset(p, 0, sizeof(*p));
 }

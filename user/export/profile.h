@@ -47,14 +47,14 @@ struct prof_sample {
 	const char *comm;
 };
 
-struct prof_pool;
+struct strpool;
 
 struct profile {
 	struct prof_sample *samples;
 	size_t n, cap;
 	struct prof_module **modules;
 	size_t n_modules, cap_modules;
-	struct prof_pool *pool; /* interned strings */
+	struct strpool *pool; /* interned strings */
 	struct timespec wall;
 	double elapsed_s, interval_s;
 	bool final;

@@ -81,7 +81,7 @@ struct proc_report {
 	size_t n_all;
 };
 
-struct report_pool;
+struct strpool;
 
 struct report {
 	struct timespec wall;
@@ -101,7 +101,7 @@ struct report {
 	struct stack_store *stacks;
 	bool all_frames; /* resolve every stack (exports), not just shown ones */
 	bool with_maps;	 /* fill report_map from /proc/PID/maps */
-	struct report_pool *pool; /* the frames' strings */
+	struct strpool *pool; /* the frames' strings */
 };
 
 /*

@@ -10,78 +10,19 @@
 #include <string.h>
 #include "core/stacks.h"
 #include "lib/procmaps.h"
+#include "lib/strpool.h"
 #include "report/report.h"
 
 /* ---- strings ------------------------------------------------------------ */
 
-struct report_pool {
-	char **slots;
-	size_t cap, used;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-static int pool_grow(struct report_pool *pool)
-{
-	size_t cap = pool->cap ? 2 * pool->cap : 256, i, j;
-	char **slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < pool->cap; i++) {
-		if (!pool->slots[i])
-			continue;
-		for (j = hash_str(pool->slots[i]) & (cap - 1); slots[j];
-		     j = (j + 1) & (cap - 1))
-			;
-		slots[j] = pool->slots[i];
-	}
-	free(pool->slots);
-	pool->slots = slots;
-	pool->cap = cap;
-	return 0;
-}
-
 const char *report_intern(struct report *r, const char *s)
 {
-	struct report_pool *pool;
-	size_t j;
-
-	if (!s || !*s)
-		return "";
-	if (!r->pool && !(r->pool = calloc(1, sizeof(*r->pool))))
-		return NULL;
-	pool = r->pool;
-	if (2 * (pool->used + 1) > pool->cap && pool_grow(pool))
-		return NULL;
-	for (j = hash_str(s) & (pool->cap - 1); pool->slots[j];
-	     j = (j + 1) & (pool->cap - 1))
-		if (!strcmp(pool->slots[j], s))
-			return pool->slots[j];
-	pool->slots[j] = strdup(s);
-	if (!pool->slots[j])
-		return NULL;
-	pool->used++;
-	return pool->slots[j];
+	return s && *s ? strpool_intern(&r->pool, s) : "";
 }
 
 void report_pool_free(struct report *r)
 {
-	size_t i;
-
-	if (!r->pool)
-		return;
-	for (i = 0; i < r->pool->cap; i++)
-		free(r->pool->slots[i]);
-	free(r->pool->slots);
-	free(r->pool);
+	strpool_free(r->pool);
 	r->pool = NULL;
 }
 
@@ -226,44 +167,32 @@ int report_resolve_proc(struct report *r, struct proc_report *pr)
 
 /* ---- text --------------------------------------------------------------- */
 
-static const char *base_name(const char *path)
+/* Native frames read as the symbolizer writes them. */
+static struct frame_sym as_sym(const struct report_frame *f)
 {
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
-static char *sym_short(const struct report_frame *f, char *buf, size_t len)
-{
-	if (f->function[0])
-		snprintf(buf, len, "%s", f->function);
-	else if (f->module[0])
-		snprintf(buf, len, "%s+0x%llx", f->module,
-			 (unsigned long long)f->module_offset);
-	else
-		snprintf(buf, len, "[unknown]");
-	return buf;
+	return (struct frame_sym){ .name = f->function,
+				   .offset = f->offset,
+				   .file = f->file,
+				   .line = f->line > 0 ? (unsigned int)f->line
+						       : 0,
+				   .inlined = f->kind == RF_INLINED,
+				   .module = f->module,
+				   .module_offset = f->module_offset,
+				   .build_id = f->build_id };
 }
 
 static char *sym_text(const struct report_frame *f, char *buf, size_t len)
 {
-	bool inlined = f->kind == RF_INLINED;
-	size_t used;
+	struct frame_sym sym = as_sym(f);
 
-	if (f->function[0] && !inlined)
-		snprintf(buf, len, "%s+0x%llx", f->function,
-			 (unsigned long long)f->offset);
-	else
-		sym_short(f, buf, len);
-	used = strlen(buf);
-	if (f->file[0] && f->line > 0 && used < len)
-		used += snprintf(buf + used, len - used, " (%s:%d)",
-				 base_name(f->file), f->line);
-	if (f->function[0] && f->module[0] && used < len)
-		used += snprintf(buf + used, len - used, " [%s]", f->module);
-	if (inlined && used < len)
-		snprintf(buf + used, len - used, " (inlined)");
-	return buf;
+	return frame_sym_text(&sym, buf, len);
+}
+
+static char *sym_short(const struct report_frame *f, char *buf, size_t len)
+{
+	struct frame_sym sym = as_sym(f);
+
+	return frame_sym_short(&sym, buf, len);
 }
 
 char *report_frame_text(const struct report_frame *f, char *buf, size_t len)
