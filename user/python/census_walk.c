@@ -51,6 +51,7 @@ const char *census_stop_name(enum census_stop s)
 		[CENSUS_CYCLE] = "a list looped (it moved while read)",
 		[CENSUS_STEP_LIMIT] = "object limit reached",
 		[CENSUS_TIME_LIMIT] = "time limit reached",
+		[CENSUS_CHANGED] = "the list changed while read",
 		[CENSUS_NO_MEMORY] = "out of memory",
 	};
 
@@ -218,11 +219,16 @@ int census_walk_run(struct census_walk *w, struct census_mem *m,
 	int g;
 
 	for (g = 0; g < CENSUS_GENS; g++) {
+		uint64_t torn = w->torn;
 		enum census_stop why;
 
 		if (!l->heads[g])
 			continue;
 		why = walk_list(&c, l->heads[g]);
+		/* Torn links: we may have left the list and come back to a
+		 * head early, missing part of it. Counted, not trusted. */
+		if (why == CENSUS_DONE && w->torn != torn)
+			why = CENSUS_CHANGED;
 		if (why == CENSUS_DONE)
 			continue;
 		w->gens_incomplete++;

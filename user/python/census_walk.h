@@ -54,6 +54,7 @@ enum census_stop {
 	CENSUS_CYCLE,	   /* a node seen before (lists moved under us) */
 	CENSUS_STEP_LIMIT, /* max_objects reached */
 	CENSUS_TIME_LIMIT,
+	CENSUS_CHANGED, /* back links did not match: the list moved */
 	CENSUS_NO_MEMORY,
 };
 
