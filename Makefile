@@ -58,7 +58,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev musl-tools
 
 # user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
-USER_DIRS := cli core kernel sym python report export lib
+USER_DIRS := cli core kernel sym python report export lib unwind
 USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.c))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard user/$(d)/*.h))
 # Files embedded with .incbin (the flame graph's style and script).
@@ -150,7 +150,7 @@ uninstall:
 
 # Vendored files keep their upstream style.
 VENDORED := user/lib/hashmap.c user/lib/hashmap.h
-LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c)
+LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c tests/targets/o2/*.c tests/unit/*/fixtures/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

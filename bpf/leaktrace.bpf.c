@@ -50,6 +50,8 @@ int BPF_PROG(process_fork, struct task_struct *parent,
 	__u8 one = 1;
 
 	ev.tgid = BPF_CORE_READ(child, tgid);
+	if (ev.tgid != ptgid && is_target(ptgid))
+		unwind_copy_proc(ptgid, ev.tgid);
 	if (system_wide || ev.tgid == ptgid || !is_target(ptgid))
 		return 0;
 	bpf_map_update_elem(&targets, &ev.tgid, &one, BPF_ANY);

@@ -28,7 +28,8 @@ enum lt_counter {
 	LT_C_NEST_OVERFLOW,   /* allocator calls nested deeper than we track */
 	LT_C_STACK_FAILED,    /* a user stack could not be read */
 	LT_C_PY_FRAMES_TRUNCATED, /* Python stack deeper than we record */
-	LT_C_FREE_MISSED, /* a block's address came back, its free unseen */
+	LT_C_FREE_MISSED,     /* a block's address came back, its free unseen */
+	LT_C_STACK_TRUNCATED, /* native stack deeper than we record */
 	LT_C_NR,
 };
 

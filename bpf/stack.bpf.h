@@ -25,6 +25,8 @@ struct {
 	__type(value, struct lt_stack);
 } stack_scratch SEC(".maps");
 
+#include "unwind.bpf.h"
+
 /*
  * Follow frame pointers from fp, appending return addresses to st.
  * A frame is {saved fp, return address}; saved frame pointers must grow
@@ -140,6 +142,12 @@ static __always_inline __u64 return_stack(struct pt_regs *regs)
 
 	if (!st)
 		return LT_STACK_UNKNOWN;
+	if (unwind_dwarf) {
+		unwind_walk(PT_REGS_IP(regs), PT_REGS_SP(regs),
+			    PT_REGS_FP(regs));
+		py_frames(st, bpf_get_current_pid_tgid() >> 32);
+		return intern_stack(st);
+	}
 	st->ips[0] = PT_REGS_IP(regs);
 	st->len = 1;
 	py_frames(st, bpf_get_current_pid_tgid() >> 32);
@@ -177,6 +185,12 @@ static __always_inline __u64 syscall_stack(struct pt_regs *regs)
 
 	if (!st)
 		return LT_STACK_UNKNOWN;
+	if (unwind_dwarf) {
+		/* The wrapper's CFI says where everything is: no scan. */
+		unwind_walk(ARCH_USER_IP(regs), sp, fp);
+		py_frames(st, bpf_get_current_pid_tgid() >> 32);
+		return intern_stack(st);
+	}
 	st->ips[0] = ARCH_USER_IP(regs);
 	st->len = 1;
 	if (!is_frame_base(fp, sp))

@@ -76,3 +76,27 @@ tests/targets/bin/toy_user_je: tests/targets/toy_user.c tests/targets/target.h t
 	$(CC) $(TARGET_CFLAGS) $(JE_TOY) -o $@ $< -Ltests/targets/bin -ljetoy -Wl,-rpath,'$$ORIGIN'
 targets: $(REALWORLD_TARGETS)
 tests/unit/bin/test_allocator: $(REALWORLD_TARGETS) tests/targets/bin/leak_basic tests/targets/bin/busy_threads
+
+# Unwind tables: a fixture whose CFI is only in .debug_frame (frame
+# pointers kept, so its rows are rbp-based).
+tests/unit/bin/unwind_fixture_debug_frame.so: tests/unit/unwind/fixtures/frames.c | tests/unit/bin
+	$(CC) -O2 -g -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+		-fno-unwind-tables -shared -fPIC -o $@ $<
+tests/unit/bin/test_unwind_table: tests/unit/bin/unwind_fixture_debug_frame.so
+
+# Targets built as users build: -O2, no frame pointers, inlining on; only
+# CFI unwinds them (tests/integration/test_unwind.py, gdb as the oracle).
+O2_TARGET_CFLAGS := -O2 -g -fomit-frame-pointer -Wall -pthread
+O2_TARGETS := tests/targets/bin/unwind_c tests/targets/bin/unwind_c_nopie \
+	      tests/targets/bin/unwind_c_stripped
+tests/targets/bin/unwind_c: tests/targets/o2/unwind_c.c tests/targets/target.h | tests/targets/bin
+	$(CC) $(O2_TARGET_CFLAGS) -o $@ $<
+tests/targets/bin/unwind_c_nopie: tests/targets/o2/unwind_c.c tests/targets/target.h | tests/targets/bin
+	$(CC) $(O2_TARGET_CFLAGS) -no-pie -fno-pie -o $@ $<
+# Stripped: no symbols, no debug info; its .eh_frame stays.
+tests/targets/bin/unwind_c_stripped: tests/targets/bin/unwind_c
+	strip -o $@ $<
+targets: $(O2_TARGETS)
+tests/targets/bin/unwind_cxx: tests/targets/o2/unwind_cxx.cc tests/targets/target.h | tests/targets/bin
+	$(CXX) -O2 -g -fomit-frame-pointer -Wall -o $@ $<
+targets: tests/targets/bin/unwind_cxx

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/cli_check.h"
+#include "unwind/unwind_procs.h"
 #include "lib/log.h"
 #include "export/pyroscope.h"
 #include "lib/units.h"
@@ -46,6 +47,9 @@ static const char usage_text[] =
 	"      --json              one JSON object per report instead of text\n"
 	"  -o, --output FILE       write the reports (text or --json) to FILE,\n"
 	"                          not stdout; a command run by -c keeps stdout\n"
+	"      --unwind MODE       native stacks: dwarf (default; .eh_frame CFI,\n"
+	"                          frame pointers where a module has none) or fp\n"
+	"                          (frame pointers only, the cheapest walk)\n"
 	"\n"
 	"Exports (written or pushed at every report and at exit):\n"
 	"      --svg FILE          interactive flame graph of outstanding bytes\n"
@@ -116,6 +120,7 @@ enum long_only {
 	OPT_NO_SESSIONS,
 	OPT_MAX_STACKS,
 	OPT_OBJECTS,
+	OPT_UNWIND,
 };
 
 static const struct option long_options[] = {
@@ -144,6 +149,7 @@ static const struct option long_options[] = {
 	{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
 	{ "no-sessions", no_argument, NULL, OPT_NO_SESSIONS },
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -310,6 +316,12 @@ static int parse_one(struct options *o, int opt, const char *arg)
 		return 0;
 	case 'o':
 		o->output = arg;
+		return 0;
+	case OPT_UNWIND:
+		if (unwind_parse_mode(arg, &o->unwind))
+			return usage_error(
+				"invalid --unwind '%s': expected dwarf or fp",
+				arg);
 		return 0;
 	case OPT_FILE_MAPPINGS:
 		o->file_mappings = true;

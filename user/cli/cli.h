@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "unwind/unwind_procs.h"
 
 #define LT_MAX_PIDS   64
 #define LT_MAX_LABELS 32
@@ -38,6 +39,7 @@ struct options {
 	bool json;
 	const char *output; /* -o: reports go here instead of stdout */
 	FILE *report_out;   /* stdout or -o's file, set by cli_check_options */
+	enum unwind_mode unwind; /* --unwind: dwarf (default) or fp */
 	int verbose;
 	/* Exports, rewritten or pushed at every report. */
 	const char *svg;	/* flame graph of outstanding bytes */

@@ -27,6 +27,7 @@
 #include "core/session.h"
 #include "core/snapshot.h"
 #include "core/stacks.h"
+#include "unwind/unwind_procs.h"
 
 #define POLL_MS	      100
 #define PROT_EXEC     0x4
@@ -47,6 +48,8 @@ struct session {
 	long reports;
 	bool system_wide;
 	bool targets_gone;
+	struct unwind_procs unwind; /* --unwind=dwarf: tables in the kernel */
+	bool unwind_on;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -69,10 +72,25 @@ static void install_signals(void)
 
 /* ---- mapping events -------------------------------------------------- */
 
+/* The kernel's walk needs the process's mappings and their tables. */
+static void unwind_scan(struct session *s, pid_t pid)
+{
+	if (s->unwind_on)
+		unwind_procs_scan(&s->unwind, pid);
+}
+
+/* System-wide: every process there is; new ones come with their mmaps. */
+static void unwind_scan_all(struct session *s)
+{
+	if (s->unwind_on)
+		unwind_procs_scan_all(&s->unwind, getpid());
+}
+
 static void note_new_code(struct session *s, uint32_t tgid)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
 
+	unwind_scan(s, tgid);
 	if (p)
 		p->modules_stale = true;
 }
@@ -83,6 +101,8 @@ static void note_exit(struct session *s, uint32_t tgid)
 
 	if (p)
 		p->exited = true;
+	if (s->unwind_on)
+		unwind_procs_drop(&s->unwind, tgid);
 }
 
 /*
@@ -407,6 +427,7 @@ static int do_report(struct session *s, bool final)
 	r.interval_s = (now - s->last_report_ns) / 1e9;
 	r.min_age_ns = s->opts->min_age_ns;
 	r.sample_bytes = s->opts->sample_bytes;
+	r.unwind = unwind_mode_name(s->opts->unwind);
 	read_losses(s, r.losses);
 	take_censuses(s);
 	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
@@ -480,6 +501,7 @@ static void follow_children(struct session *s, pid_t pid, int depth)
 			continue;
 		lt_debug("pid %d: tracing its child %d too", pid, children[i]);
 		procs_get(&s->procs, children[i], true);
+		unwind_scan(s, children[i]);
 		follow_children(s, children[i], depth + 1);
 	}
 	free(children);
@@ -493,12 +515,14 @@ static int attach_targets(struct session *s)
 		return spawn_command(&s->tracer);
 	if (s->system_wide) {
 		err = probes_attach_all(&s->tracer);
+		unwind_scan_all(s);
 		return err < 0 ? err : 0;
 	}
 	for (i = 0; i < s->opts->n_pids; i++) {
 		err = probes_add_pid(&s->tracer, s->opts->pids[i]);
 		if (err)
 			return err;
+		unwind_scan(s, s->opts->pids[i]);
 		procs_get(&s->procs, s->opts->pids[i], true);
 		follow_children(s, s->opts->pids[i], 0);
 	}
@@ -541,6 +565,14 @@ static int setup(struct session *s)
 	err = loader_open(&s->tracer, s->opts);
 	if (err)
 		return err;
+	s->unwind_on = s->opts->unwind == UNWIND_DWARF;
+	if (s->unwind_on)
+		unwind_procs_init(&s->unwind,
+				  kmaps_unwind(s->tracer.maps)->rows_fd,
+				  kmaps_unwind(s->tracer.maps)->tables_fd,
+				  kmaps_unwind(s->tracer.maps)->procs_fd,
+				  kmaps_unwind(s->tracer.maps)->rows_max,
+				  kmaps_unwind(s->tracer.maps)->tables_max);
 	s->mt = mtrack_new();
 	s->stacks = stack_store_new(s->tracer.maps);
 	s->rb = kmaps_event_ring(s->tracer.maps, on_event, s);
@@ -569,6 +601,8 @@ static void teardown(struct session *s)
 	stack_store_free(s->stacks);
 	procs_free(&s->procs);
 	mtrack_free(s->mt);
+	if (s->unwind_on)
+		unwind_procs_free(&s->unwind);
 }
 
 /*

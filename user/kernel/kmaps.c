@@ -16,6 +16,7 @@
 
 struct kmaps {
 	int counters, stats, allocs, stacks, targets, py_procs, events;
+	struct kmaps_unwind unwind;
 };
 
 struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
@@ -30,6 +31,11 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 	k->stacks = bpf_map__fd(skel->maps.stacks);
 	k->targets = bpf_map__fd(skel->maps.targets);
 	k->py_procs = bpf_map__fd(skel->maps.py_procs);
+	k->unwind.rows_fd = bpf_map__fd(skel->maps.unwind_rows);
+	k->unwind.tables_fd = bpf_map__fd(skel->maps.unwind_tables);
+	k->unwind.procs_fd = bpf_map__fd(skel->maps.unwind_procs);
+	k->unwind.rows_max = bpf_map__max_entries(skel->maps.unwind_rows);
+	k->unwind.tables_max = bpf_map__max_entries(skel->maps.unwind_tables);
 	k->events = bpf_map__fd(skel->maps.events);
 	return k;
 }
@@ -293,4 +299,9 @@ struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
 				     ring_buffer_sample_fn fn, void *ctx)
 {
 	return ring_buffer__new(k->events, fn, ctx, NULL);
+}
+
+const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k)
+{
+	return &k->unwind;
 }

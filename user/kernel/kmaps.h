@@ -52,6 +52,13 @@ int kmaps_set_python(const struct kmaps *k, pid_t pid,
  */
 long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n);
 
+/* The maps of the DWARF walk's tables (--unwind=dwarf). */
+struct kmaps_unwind {
+	int rows_fd, tables_fd, procs_fd;
+	uint32_t rows_max, tables_max;
+};
+const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);
+
 /* The ring of mapping, fork, exit and new-stack events. */
 struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
 				     ring_buffer_sample_fn fn, void *ctx);

@@ -85,6 +85,29 @@ static int check_system(void)
  * Since 6.1 hash maps can allocate elements at run time from tracing
  * programs; before that only preallocated maps are safe there.
  */
+/* --unwind: the walk, its loop, and room for the tables' rows. */
+static void unwind_configure(struct leaktrace_bpf *skel,
+			     const struct options *opts)
+{
+	bool dwarf = opts->unwind == UNWIND_DWARF;
+	uint32_t rows = unwind_rows_max(!opts->n_pids && !opts->command);
+
+	skel->rodata->unwind_dwarf = dwarf;
+	skel->rodata->unwind_bpf_loop = dwarf && unwind_want_bpf_loop();
+	bpf_map__set_max_entries(skel->maps.unwind_rows, dwarf ? rows : 1);
+	if (!dwarf)
+		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+	if (!dwarf)
+		lt_debug("unwind: fp, frame pointers only");
+	else
+		lt_debug("unwind: dwarf, walk in %s, room for %u rows (%u KiB)",
+			 skel->rodata->unwind_bpf_loop ? "bpf_loop"
+						       : "a bounded loop",
+			 rows,
+			 (unsigned int)(rows * sizeof(struct lt_unwind_row) /
+					1024));
+}
+
 static void size_maps(struct leaktrace_bpf *skel, long max_stacks)
 {
 	if (!kernel_at_least(6, 1)) {
@@ -177,6 +200,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
 	size_maps(t->skel, opts->max_stacks);
 	choose_probe_programs(t);
+	unwind_configure(t->skel, opts);
 
 	err = leaktrace_bpf__load(t->skel);
 	if (err) {

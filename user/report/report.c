@@ -17,6 +17,7 @@ static const char *const loss_names[LT_C_NR] = {
 	[LT_C_STACK_FAILED] = "stack_failed",
 	[LT_C_PY_FRAMES_TRUNCATED] = "python_frames_truncated",
 	[LT_C_FREE_MISSED] = "free_missed",
+	[LT_C_STACK_TRUNCATED] = "stack_truncated",
 };
 
 const char *loss_name(enum lt_counter c)

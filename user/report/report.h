@@ -95,6 +95,7 @@ struct report {
 	uint64_t census_incomplete, census_skipped;
 	uint64_t min_age_ns;
 	uint64_t sample_bytes; /* --sample period, 0: exact */
+	const char *unwind;    /* --unwind: "dwarf" or "fp" */
 	struct proc_report *procs;
 	size_t n_procs;
 	/* Inputs of report_build: */

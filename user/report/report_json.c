@@ -157,6 +157,8 @@ static void json_header(struct json *j, const struct report *r)
 	json_string(j, r->sample_bytes ? "sampled" : "exact");
 	json_key(j, "sample_bytes");
 	json_uint(j, r->sample_bytes);
+	json_key(j, "unwind");
+	json_string(j, r->unwind ? r->unwind : "dwarf");
 	json_key(j, "min_age_s");
 	json_fixed(j, r->min_age_ns / 1e9, 3);
 	json_key(j, "losses");

@@ -158,9 +158,10 @@ void report_print_text(FILE *out, const struct report *r)
 
 	localtime_r(&r->wall.tv_sec, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	fprintf(out, "\n%s %s report: %.1f s interval, %.1f s since attach%s\n",
+	fprintf(out,
+		"\n%s %s report: %.1f s interval, %.1f s since attach, native stacks by %s%s\n",
 		when, r->final ? "final" : "leaktrace", r->interval_s,
-		r->elapsed_s,
+		r->elapsed_s, r->unwind ? r->unwind : "dwarf",
 		r->min_age_ns ? " (allocations younger than --min-age left out)"
 			      : "");
 	if (r->sample_bytes) {

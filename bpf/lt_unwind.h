@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * DWARF CFI unwinding, types shared by the BPF walk and user space (x86-64).
+ * User space turns each file's .eh_frame/.debug_frame into sorted rows; the
+ * kernel finds the row of a pc by binary search and applies it.
+ */
+#ifndef LT_UNWIND_H
+#define LT_UNWIND_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* How the canonical frame address (CFA) of a row is found. */
+enum lt_cfa_type {
+	LT_CFA_NONE,	/* no CFI here: try frame pointers */
+	LT_CFA_RSP,	/* CFA = rsp + cfa_off */
+	LT_CFA_RBP,	/* CFA = rbp + cfa_off */
+	LT_CFA_PLT,	/* CFA = rsp + cfa_off + ((pc & 15) >= rbp_off) * 8 */
+	LT_CFA_SIGNAL,	/* sigreturn trampoline: registers in the ucontext */
+	LT_CFA_END,	/* return address undefined: outermost frame */
+	LT_CFA_INVALID, /* a rule we do not follow: stop here */
+};
+
+/* How the caller's rbp is recovered. */
+enum lt_rbp_type {
+	LT_RBP_SAME,	/* unchanged */
+	LT_RBP_AT_CFA,	/* saved at CFA + rbp_off */
+	LT_RBP_UNKNOWN, /* not recoverable: unknown from here on */
+};
+
+/* One row: the rule from pc up to the next row's pc. 12 bytes. */
+struct lt_unwind_row {
+	__u32 pc; /* ELF virtual address (files above 4 GiB get no table) */
+	__s32 cfa_off;
+	__s16 rbp_off;
+	__u8 cfa_type;
+	__u8 rbp_type;
+};
+
+/* Where a table's rows sit in the kernel's one row array. */
+struct lt_unwind_table {
+	__u32 first;
+	__u32 count;
+};
+
+#define LT_UNWIND_MAX_MAPS  256		/* executable mappings per process */
+#define LT_UNWIND_NO_TABLE  0xffffffffU /* module walked by frame pointers */
+#define LT_UNWIND_ROW_STEPS 24		/* binary search steps: 16 M rows */
+
+/* One executable mapping of a process: pc - bias is the ELF address. */
+struct lt_unwind_map {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 table; /* index in the tables map, or LT_UNWIND_NO_TABLE */
+	__u32 pad;
+};
+
+/*
+ * A process's executable mappings, sorted by start. For CPython, the walk
+ * stops at the innermost eval loop frame, where the Python frames follow.
+ */
+struct lt_unwind_proc {
+	__u32 n;
+	__u32 gen;		/* bumped by user space at each rescan */
+	__u64 eval_lo, eval_hi; /* _PyEval_EvalFrameDefault, or 0 */
+	struct lt_unwind_map maps[LT_UNWIND_MAX_MAPS];
+};
+
+/* Where one walk is, between steps (per CPU). */
+struct lt_unwind_state {
+	__u64 pc, sp, bp;
+	__u32 tgid;
+	__u8 bp_valid;
+	__u8 pc_exact; /* pc is not a return address (after a signal frame) */
+	__u8 pad[2];
+};
+
+#endif /* LT_UNWIND_H */

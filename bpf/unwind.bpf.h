@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Native stack walk by DWARF CFI rows (x86-64), included by the program.
+ * User space loads each file's rows once into one array (a table is a
+ * range of it) and, per process, its executable mappings with their load
+ * bias. Each frame costs a mapping search, a row search (both binary, over
+ * arrays the verifier inlines) and one user read of the return address
+ * (16 bytes when rbp is saved next to it). Modules without CFI are walked
+ * by frame pointers; a pc in no known mapping (JIT code) ends the walk.
+ */
+#ifndef LT_UNWIND_BPF_H
+#define LT_UNWIND_BPF_H
+
+#include "lt_unwind.h"
+
+#define UC_REGS_OFF 120 /* ucontext at sp, mcontext at +40, rbp at its +80 */
+
+const volatile bool unwind_dwarf = false;
+const volatile bool unwind_bpf_loop = false;
+const volatile __u32 unwind_max_rows = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* sized by user space */
+	__type(key, __u32);
+	__type(value, struct lt_unwind_row);
+} unwind_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_unwind_table);
+} unwind_tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct lt_unwind_proc);
+} unwind_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_unwind_state);
+} unwind_scratch SEC(".maps");
+
+/* The mapping of pc in p, or NULL. */
+static __always_inline const struct lt_unwind_map *
+unwind_find_map(const struct lt_unwind_proc *p, __u64 pc)
+{
+	__u32 lo = 0, hi = p->n;
+
+	if (hi > LT_UNWIND_MAX_MAPS)
+		hi = LT_UNWIND_MAX_MAPS;
+	for (int i = 0; i < 9 && lo < hi; i++) {
+		__u32 mid = (lo + hi) / 2;
+
+		if (mid >= LT_UNWIND_MAX_MAPS)
+			return NULL;
+		if (pc < p->maps[mid].start)
+			hi = mid;
+		else if (pc >= p->maps[mid].end)
+			lo = mid + 1;
+		else
+			return &p->maps[mid];
+	}
+	return NULL;
+}
+
+/* The last row of table t whose pc <= rel, or NULL. */
+static __always_inline const struct lt_unwind_row *
+unwind_find_row(const struct lt_unwind_table *t, __u64 rel)
+{
+	__u32 lo = t->first, hi = t->first + t->count;
+	const struct lt_unwind_row *r;
+
+	if (rel > 0xffffffffULL || hi < lo)
+		return NULL;
+	for (int i = 0; i < LT_UNWIND_ROW_STEPS && lo < hi; i++) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		r = bpf_map_lookup_elem(&unwind_rows, &mid);
+		if (!r)
+			return NULL;
+		if (r->pc <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == t->first)
+		return NULL;
+	lo--;
+	return bpf_map_lookup_elem(&unwind_rows, &lo);
+}
+
+/* Caller of a frame-pointer frame: {saved rbp, return address} at rbp. */
+static __always_inline int unwind_fp_step(struct lt_unwind_state *s)
+{
+	__u64 frame[2];
+
+	if (!s->bp_valid || s->bp < s->sp || s->bp - s->sp > MAX_FRAME_SIZE ||
+	    bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp))
+		return 1;
+	s->pc = frame[1];
+	s->sp = s->bp + 16;
+	s->bp = frame[0];
+	s->pc_exact = 0;
+	return 0;
+}
+
+/* Interrupted context of a signal frame: rbp..rip of the mcontext. */
+static __always_inline int unwind_signal_step(struct lt_unwind_state *s)
+{
+	__u64 r[7]; /* rbp rbx rdx rax rcx rsp rip */
+
+	if (bpf_probe_read_user(r, sizeof(r), (void *)(s->sp + UC_REGS_OFF)))
+		return 1;
+	s->bp = r[0];
+	s->bp_valid = 1;
+	s->sp = r[5];
+	s->pc = r[6];
+	s->pc_exact = 1;
+	return 0;
+}
+
+/* Apply a CFA row: return address at CFA - 8, rbp as the row says. */
+static __always_inline int unwind_row_step(struct lt_unwind_state *s,
+					   const struct lt_unwind_row *r)
+{
+	__u64 cfa, w[2];
+
+	switch (r->cfa_type) {
+	case LT_CFA_RSP:
+		cfa = s->sp + r->cfa_off;
+		break;
+	case LT_CFA_RBP:
+		if (!s->bp_valid)
+			return 1;
+		cfa = s->bp + r->cfa_off;
+		break;
+	case LT_CFA_PLT:
+		cfa = s->sp + r->cfa_off +
+		      ((s->pc & 15) >= (__u64)r->rbp_off ? 8 : 0);
+		break;
+	case LT_CFA_SIGNAL:
+		return unwind_signal_step(s);
+	case LT_CFA_NONE:
+		return unwind_fp_step(s);
+	default: /* end of stack, or a rule we do not follow */
+		return 1;
+	}
+	if (cfa <= s->sp || cfa - s->sp > MAX_FRAME_SIZE)
+		return 1;
+	if (r->rbp_type == LT_RBP_AT_CFA && r->rbp_off == -16) {
+		if (bpf_probe_read_user(w, sizeof(w), (void *)(cfa - 16)))
+			return 1;
+		s->bp = w[0];
+		s->bp_valid = 1;
+		s->pc = w[1];
+	} else {
+		if (bpf_probe_read_user(&s->pc, 8, (void *)(cfa - 8)))
+			return 1;
+		if (r->rbp_type == LT_RBP_AT_CFA) {
+			s->bp_valid = !bpf_probe_read_user(
+				&s->bp, 8, (void *)(cfa + r->rbp_off));
+		} else if (r->rbp_type == LT_RBP_UNKNOWN)
+			s->bp_valid = 0;
+	}
+	s->sp = cfa;
+	s->pc_exact = 0;
+	return 0;
+}
+
+/*
+ * One frame: record the pc, then find the caller's registers. Returns 0
+ * to go on, 1 at the end of the stack or anything we cannot follow. A
+ * global function, so the verifier checks it once, not per frame.
+ */
+__noinline int lt_unwind_step(__u32 unused)
+{
+	const struct lt_unwind_proc *p;
+	const struct lt_unwind_map *m;
+	const struct lt_unwind_table *t;
+	const struct lt_unwind_row *r;
+	struct lt_unwind_state *s;
+	struct lt_stack *st;
+	__u32 zero = 0, n;
+
+	s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s || !st || s->pc < 4096)
+		return 1;
+	n = st->len;
+	if (n >= LT_MAX_STACK_DEPTH) {
+		count(LT_C_STACK_TRUNCATED);
+		return 1;
+	}
+	st->ips[n] = s->pc;
+	st->len = n + 1;
+	p = bpf_map_lookup_elem(&unwind_procs, &s->tgid);
+	if (!p)
+		return unwind_fp_step(s);
+	if (s->pc >= p->eval_lo && s->pc < p->eval_hi)
+		return 1; /* the Python frames take over */
+	m = unwind_find_map(p, s->pc);
+	if (!m)
+		return 1; /* JIT code or garbage */
+	if (m->table == LT_UNWIND_NO_TABLE)
+		return unwind_fp_step(s);
+	t = bpf_map_lookup_elem(&unwind_tables, &m->table);
+	if (!t)
+		return 1;
+	r = unwind_find_row(t, s->pc - m->bias - !s->pc_exact);
+	if (!r)
+		return 1;
+	return unwind_row_step(s, r);
+}
+
+static long unwind_loop_cb(__u64 i, void *ctx)
+{
+	return lt_unwind_step(0) ? 1 : 0; /* the verifier wants 0 or 1 */
+}
+
+/* Walk from the registers given, appending to the stack in stack_scratch. */
+static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
+{
+	__u32 zero = 0;
+	struct lt_unwind_state *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+
+	if (!s)
+		return;
+	s->pc = pc;
+	s->sp = sp;
+	s->bp = bp;
+	s->bp_valid = 1;
+	s->pc_exact = 0;
+	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	if (unwind_bpf_loop) {
+		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
+		return;
+	}
+	for (int i = 0; i <= LT_MAX_STACK_DEPTH; i++)
+		if (lt_unwind_step(0))
+			break;
+}
+
+/* A forked child has its parent's mappings until it maps or execs. */
+static __always_inline void unwind_copy_proc(__u32 parent, __u32 child)
+{
+	const struct lt_unwind_proc *p;
+
+	if (!unwind_dwarf)
+		return;
+	p = bpf_map_lookup_elem(&unwind_procs, &parent);
+	if (p)
+		bpf_map_update_elem(&unwind_procs, &child, p, BPF_ANY);
+}
+
+#endif /* LT_UNWIND_BPF_H */

@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Native stacks through code without frame pointers (--unwind=dwarf).
+
+Targets are built -O2 -fomit-frame-pointer (tests/targets/o2/). For each
+leak, gdb's backtrace at the malloc that made the leaked block is the
+oracle (tests/integration/gdb_frames.py, gdb in batch mode): the frames
+leaktrace reports for that stack must be the same frames, from the
+allocator's caller up to main, compared by module and offset in the
+module (and by name in the target's own code), and the stack must hold
+exactly the bytes and blocks the target leaked.
+"""
+
+import json
+import os
+import subprocess
+import unittest
+
+from ltharness import LTTestCase, ROOT, target_path, tail
+
+GDB_SCRIPT = os.path.join(ROOT, "tests", "integration", "gdb_frames.py")
+MAX_FRAMES = 127  # LT_MAX_STACK_DEPTH
+
+
+def gdb_oracle(binary, args, markers):
+    """{marker: [[size, [[name, module, offset], ...]], ...]} from gdb."""
+    env = dict(os.environ, LT_GDB_MARKERS=",".join(markers))
+    r = subprocess.run(
+        ["gdb", "-q", "-batch", "-nx", "-x", GDB_SCRIPT, "--args",
+         binary, "--now", "--exit"] + [str(a) for a in args],
+        capture_output=True, text=True, timeout=120, env=env)
+    for line in r.stdout.splitlines():
+        if line.startswith("LTGDB "):
+            return json.loads(line[6:])
+    raise AssertionError("gdb printed no frames (rc %d)\n%s\n%s" % (
+        r.returncode, tail(r.stdout), tail(r.stderr)))
+
+
+def module_bases(pid):
+    """Module name -> its first mapping's start, from /proc/PID/maps."""
+    bases = {}
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5].startswith("/"):
+                mod = os.path.basename(parts[5])
+                bases.setdefault(mod, int(parts[0].split("-")[0], 16))
+    return bases
+
+
+def physical(stack, bases):
+    """[name, module, offset] of each frame really on the stack."""
+    out = []
+    for f in stack.get("frames", []):
+        if f.get("kind") != "native" or f.get("inlined"):
+            continue
+        mod = f.get("module", "?")
+        off = int(f["addr"], 16) - bases.get(mod, 0)
+        out.append([f.get("symbol") or "??", mod, off])
+    return out
+
+
+def describe(frames):
+    return "\n".join("    %-40s %s+%#x" % (n, m, o) for n, m, o in frames)
+
+
+class UnwindTest(LTTestCase):
+
+    def trace_leaks(self, binary, args, lt_args=(), env=None):
+        t = self.start_target(None, *args, argv=[binary])
+        lt, expect, final, proc = self.trace_started(t, lt_args, env=env)
+        self.assertIsNotNone(proc, lt.describe())
+        return t, lt, expect, final, proc, module_bases(t.ready_pid)
+
+    def check_leak(self, gdb_hits, marker, want, proc, bases, lt,
+                   own_module, names=True, depth=None):
+        """The leaked block's stack: gdb's frames and the exact bytes."""
+        hits = [h for h in gdb_hits.get(marker, [])
+                if h[0] == want["bytes"] // want["count"]]
+        self.assertTrue(hits, "gdb saw no allocation of %d bytes under "
+                        "%s: %s" % (want["bytes"], marker,
+                                    gdb_hits.get(marker)))
+        oracle = hits[-1][1]
+        if depth is not None:
+            oracle = oracle[:depth]
+        stacks = [s for s in proc.get("top_outstanding", [])
+                  if any(f.get("symbol") == marker or
+                         (not names and f["module"] == own_module)
+                         for f in s.get("frames", []))
+                  and s.get("heap_bytes") == want["bytes"]]
+        self.assertEqual(len(stacks), 1, "stacks of %d bytes through %s: "
+                         "%d\n%s" % (want["bytes"], marker, len(stacks),
+                                     tail(lt.text("stdout"), 20)))
+        stack = stacks[0]
+        self.assertEqual(stack.get("heap_count"), want["count"])
+        got = physical(stack, bases)[:len(oracle)]
+        key = (lambda f: f) if names else (lambda f: f[1:])
+        same = [key(g) == key(o) if g[1] == own_module else g[1:] == o[1:]
+                for g, o in zip(got, oracle)]
+        self.assertTrue(len(got) == len(oracle) and all(same),
+                        "%s: leaktrace's frames differ from gdb's bt\n"
+                        "  leaktrace:\n%s\n  gdb:\n%s" % (
+                            marker, describe(got), describe(oracle)))
+        return stack
+
+    def check_all(self, binary, args, markers, lt_args=(), env=None,
+                  gdb_binary=None, names=True):
+        gdb_hits = gdb_oracle(gdb_binary or binary, args, markers)
+        t, lt, expect, final, proc, bases = self.trace_leaks(
+            binary, args, lt_args, env)
+        own = os.path.basename(binary)
+        for want in expect["expect"]:
+            self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
+                            own, names=names)
+        return lt, final
+
+    # -- C through libc's wrappers ----------------------------------------
+    C_MARKERS = ["leak_strdup", "leak_asprintf", "leak_getline",
+                 "leak_realpath"]
+
+    def test_c_libc_wrappers_pie(self):
+        lt, final = self.check_all(target_path("unwind_c"), ["libc"],
+                                   self.C_MARKERS, lt_args=["-v"])
+        self.assertIn("unwind libc.so.6: dwarf", lt.text("stderr"))
+
+    def test_c_libc_wrappers_nopie(self):
+        self.check_all(target_path("unwind_c_nopie"), ["libc"],
+                       self.C_MARKERS)
+
+    def test_c_stripped(self):
+        # Same code as unwind_c; gdb needs the symbols to find the leaks.
+        self.check_all(target_path("unwind_c_stripped"), ["libc"],
+                       self.C_MARKERS, gdb_binary=target_path("unwind_c"),
+                       names=False)
+
+    def test_c_bounded_loop_fallback(self):
+        lt, final = self.check_all(
+            target_path("unwind_c"), ["libc"], self.C_MARKERS,
+            lt_args=["-v"], env=dict(os.environ, LEAKTRACE_NO_BPF_LOOP="1"))
+        self.assertIn("walk in a bounded loop", lt.text("stderr"))
+
+    def test_signal_handler(self):
+        self.check_all(target_path("unwind_c"), ["signal"], ["on_signal"])
+
+    def test_deep_recursion_truncated(self):
+        binary = target_path("unwind_c")
+        gdb_hits = gdb_oracle(binary, ["deep", 200], ["recurse"])
+        t, lt, expect, final, proc, bases = self.trace_leaks(
+            binary, ["deep", 200])
+        want = expect["expect"][0]
+        stack = self.check_leak(gdb_hits, "recurse", want, proc, bases, lt,
+                                "unwind_c", depth=MAX_FRAMES)
+        self.assertEqual(len(physical(stack, bases)), MAX_FRAMES)
+        self.assertGreaterEqual(final["losses"].get("stack_truncated", 0), 1)
+
+    def test_fp_mode_does_not_reach_main(self):
+        """The oracle tells the two walks apart: fp loses -O2 callers."""
+        binary = target_path("unwind_c")
+        t, lt, expect, final, proc, bases = self.trace_leaks(
+            binary, ["libc"], lt_args=["--unwind=fp", "-v"])
+        self.assertIn("unwind: fp", lt.text("stderr"))
+        reached = [s for s in proc["top_outstanding"]
+                   if any(f.get("symbol") == "main" for f in s["frames"])
+                   and any(f.get("symbol") == "leak_strdup"
+                           for f in s["frames"])]
+        self.assertEqual(reached, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unwind tables in the kernel, one per file, shared by all processes. */
+#include <errno.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "lib/log.h"
+#include "unwind/unwind_cache.h"
+
+#define EVAL_SYMBOL "_PyEval_EvalFrameDefault"
+
+void unwind_cache_init(struct unwind_cache *c, int rows_fd, int tables_fd,
+		       uint32_t rows_max, uint32_t tables_max)
+{
+	memset(c, 0, sizeof(*c));
+	c->rows_fd = rows_fd;
+	c->tables_fd = tables_fd;
+	c->rows_max = rows_max;
+	c->tables_max = tables_max;
+}
+
+void unwind_cache_free(struct unwind_cache *c)
+{
+	free(c->mods);
+	c->mods = NULL;
+	c->n = c->cap = 0;
+}
+
+static struct unwind_module *find_file(struct unwind_cache *c, dev_t dev,
+				       ino_t ino)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->mods[i].dev == dev && c->mods[i].ino == ino)
+			return &c->mods[i];
+	return NULL;
+}
+
+static struct unwind_module *find_build_id(struct unwind_cache *c,
+					   const unsigned char *id, size_t len)
+{
+	for (size_t i = 0; len && i < c->n; i++)
+		if (c->mods[i].build_id_len == len &&
+		    !memcmp(c->mods[i].build_id, id, len))
+			return &c->mods[i];
+	return NULL;
+}
+
+/* Segments and the eval loop's symbol, from the ELF headers. */
+static void read_layout(int fd, struct unwind_module *m)
+{
+	Elf *elf;
+	size_t n;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return;
+	if (!elf_getphdrnum(elf, &n))
+		for (size_t i = 0; i < n && m->n_loads < UNWIND_MAX_LOADS;
+		     i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(elf, (int)i, &ph) &&
+			    ph.p_type == PT_LOAD)
+				m->loads[m->n_loads++] = (struct unwind_load){
+					ph.p_offset, ph.p_vaddr, ph.p_filesz
+				};
+		}
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_size ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (name && !strcmp(name, EVAL_SYMBOL)) {
+				m->eval_lo = sym.st_value;
+				m->eval_hi = sym.st_value + sym.st_size;
+				break;
+			}
+		}
+	}
+	elf_end(elf);
+}
+
+/* Rows into the kernel's array, in batches where the kernel has them. */
+static int upload_rows(struct unwind_cache *c, const struct unwind_table *t,
+		       uint32_t first)
+{
+	enum { BATCH = 4096 };
+	uint32_t keys[BATCH];
+
+	for (size_t i = 0; i < t->n; i += BATCH) {
+		uint32_t count = t->n - i < BATCH ? t->n - i : BATCH;
+
+		for (uint32_t k = 0; k < count; k++)
+			keys[k] = first + i + k;
+		if (!bpf_map_update_batch(c->rows_fd, keys, &t->rows[i], &count,
+					  NULL))
+			continue;
+		for (uint32_t k = 0; k < count; k++)
+			if (bpf_map_update_elem(c->rows_fd, &keys[k],
+						&t->rows[i + k], BPF_ANY))
+				return -errno;
+	}
+	return 0;
+}
+
+static void load_table(struct unwind_cache *c, struct unwind_module *m,
+		       const struct unwind_table *t)
+{
+	struct lt_unwind_table kt = { .first = c->rows_used, .count = t->n };
+	uint32_t id = c->tables_used;
+
+	if (t->n > c->rows_max - c->rows_used || id >= c->tables_max) {
+		c->rows_full++;
+		return;
+	}
+	if (upload_rows(c, t, kt.first) ||
+	    bpf_map_update_elem(c->tables_fd, &id, &kt, BPF_ANY))
+		return;
+	c->rows_used += t->n;
+	c->tables_used++;
+	m->table = id;
+	m->rows = t->n;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+const struct unwind_module *unwind_cache_get(struct unwind_cache *c, int fd,
+					     const struct stat *st,
+					     const char *name)
+{
+	struct unwind_module *m = find_file(c, st->st_dev, st->st_ino), *same;
+	struct unwind_table t;
+	struct timespec t0;
+	int rc;
+
+	if (m)
+		return m;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		void *p = realloc(c->mods, cap * sizeof(*c->mods));
+
+		if (!p)
+			return NULL;
+		c->mods = p;
+		c->cap = cap;
+	}
+	m = &c->mods[c->n];
+	memset(m, 0, sizeof(*m));
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->table = LT_UNWIND_NO_TABLE;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = unwind_table_build(fd, &t);
+	read_layout(fd, m);
+	if (!rc) {
+		memcpy(m->build_id, t.build_id, t.build_id_len);
+		m->build_id_len = t.build_id_len;
+		same = find_build_id(c, t.build_id, t.build_id_len);
+		if (same) { /* the same file elsewhere (a container's copy) */
+			m->table = same->table;
+			m->rows = same->rows;
+		} else
+			load_table(c, m, &t);
+		unwind_table_free(&t);
+	}
+	c->n++;
+	if (m->table != LT_UNWIND_NO_TABLE)
+		lt_debug("unwind %s: dwarf, %u rows (%.3f s)", name, m->rows,
+			 seconds_since(&t0));
+	else
+		lt_debug("unwind %s: frame pointers (%s)", name,
+			 rc ? "no usable CFI" : "no room for its rows");
+	return m;
+}
+
+bool unwind_module_bias(const struct unwind_module *m, uint64_t start,
+			uint64_t off, uint64_t *bias)
+{
+	for (int i = 0; i < m->n_loads; i++) {
+		const struct unwind_load *l = &m->loads[i];
+
+		if (off >= l->offset && off - l->offset < l->filesz + 4096) {
+			*bias = start - (l->vaddr + (off - l->offset));
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Per-process mapping tables for the kernel's DWARF walk. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lib/log.h"
+#include "lib/procmaps.h"
+#include "unwind/unwind_procs.h"
+
+int unwind_parse_mode(const char *s, enum unwind_mode *mode)
+{
+	if (!strcmp(s, "dwarf"))
+		*mode = UNWIND_DWARF;
+	else if (!strcmp(s, "fp"))
+		*mode = UNWIND_FP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *unwind_mode_name(enum unwind_mode mode)
+{
+	return mode == UNWIND_FP ? "fp" : "dwarf";
+}
+
+bool unwind_want_bpf_loop(void)
+{
+	const char *no = getenv("LEAKTRACE_NO_BPF_LOOP");
+
+	if (no && *no && strcmp(no, "0"))
+		return false;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop,
+				       NULL) == 1;
+}
+
+uint32_t unwind_rows_max(bool system_wide)
+{
+	/* 12 bytes a row: 12 MiB for a few processes, 48 MiB system-wide. */
+	return system_wide ? 4u << 20 : 1u << 20;
+}
+
+void unwind_procs_init(struct unwind_procs *u, int rows_fd, int tables_fd,
+		       int procs_fd, uint32_t rows_max, uint32_t tables_max)
+{
+	memset(u, 0, sizeof(*u));
+	unwind_cache_init(&u->cache, rows_fd, tables_fd, rows_max, tables_max);
+	u->procs_fd = procs_fd;
+}
+
+void unwind_procs_free(struct unwind_procs *u)
+{
+	unwind_cache_free(&u->cache);
+}
+
+/* The mapped file itself (through map_files: containers, deleted files). */
+static int open_mapped(pid_t pid, const struct map_entry *e)
+{
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
+		 (unsigned long long)e->start, (unsigned long long)e->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, e->path);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* Add one executable file mapping to the process table. */
+static void add_mapping(struct unwind_procs *u, pid_t pid,
+			const struct map_entry *e, struct lt_unwind_proc *p)
+{
+	const struct unwind_module *m;
+	struct lt_unwind_map *km;
+	struct stat st;
+	uint64_t bias;
+	int fd;
+
+	if (p->n >= LT_UNWIND_MAX_MAPS || e->path[0] != '/')
+		return;
+	fd = open_mapped(pid, e);
+	if (fd < 0)
+		return;
+	m = fstat(fd, &st)
+		    ? NULL
+		    : unwind_cache_get(&u->cache, fd, &st, base_name(e->path));
+	close(fd);
+	if (!m || !unwind_module_bias(m, e->start, e->offset, &bias))
+		return;
+	km = &p->maps[p->n++];
+	km->start = e->start;
+	km->end = e->end;
+	km->bias = bias;
+	km->table = m->table;
+	if (m->eval_hi) {
+		p->eval_lo = m->eval_lo + bias;
+		p->eval_hi = m->eval_hi + bias;
+	}
+}
+
+int unwind_procs_scan(struct unwind_procs *u, pid_t pid)
+{
+	struct lt_unwind_proc *p = calloc(1, sizeof(*p));
+	struct map_entry *maps = NULL;
+	size_t n = 0;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	err = procmaps_read(pid, &maps, &n);
+	if (!err && n) { /* kernel threads have none */
+		for (size_t i = 0; i < n; i++)
+			if (maps[i].executable)
+				add_mapping(u, pid, &maps[i], p);
+		p->gen = (uint32_t)++u->scans;
+		if (bpf_map_update_elem(u->procs_fd, &pid, p, BPF_ANY))
+			err = -errno;
+	}
+	free(maps);
+	free(p);
+	return err;
+}
+
+void unwind_procs_scan_all(struct unwind_procs *u, pid_t self)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		unwind_procs_scan(u, (pid_t)pid);
+	}
+	if (d)
+		closedir(d);
+}
+
+void unwind_procs_drop(struct unwind_procs *u, pid_t pid)
+{
+	bpf_map_delete_elem(u->procs_fd, &pid);
+}

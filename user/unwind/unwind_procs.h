@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Native unwinding state in user space: the --unwind mode, the tables
+ * cache, and per process the table of its executable mappings the BPF
+ * walk searches (refreshed at attach and whenever new code is mapped).
+ */
+#ifndef LT_UNWIND_PROCS_H
+#define LT_UNWIND_PROCS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "unwind/unwind_cache.h"
+
+enum unwind_mode {
+	UNWIND_DWARF, /* CFI rows, frame pointers where a module has none */
+	UNWIND_FP,    /* frame pointers only: the cheapest walk */
+};
+
+struct unwind_procs {
+	struct unwind_cache cache;
+	int procs_fd;
+	uint64_t scans;
+};
+
+/* Parse --unwind's value: 0, or -EINVAL. */
+int unwind_parse_mode(const char *s, enum unwind_mode *mode);
+const char *unwind_mode_name(enum unwind_mode mode);
+
+/*
+ * Should the walk run in bpf_loop? Only where the kernel has it (5.17+),
+ * and not when LEAKTRACE_NO_BPF_LOOP is set (to test the unrolled loop).
+ */
+bool unwind_want_bpf_loop(void);
+
+/* Rows the kernel array holds: bounds the tables' kernel memory. */
+uint32_t unwind_rows_max(bool system_wide);
+
+void unwind_procs_init(struct unwind_procs *u, int rows_fd, int tables_fd,
+		       int procs_fd, uint32_t rows_max, uint32_t tables_max);
+void unwind_procs_free(struct unwind_procs *u);
+
+/* (Re)read pid's executable mappings and load what the walk needs. */
+int unwind_procs_scan(struct unwind_procs *u, pid_t pid);
+
+/* Every process but self (system-wide mode at attach). */
+void unwind_procs_scan_all(struct unwind_procs *u, pid_t self);
+
+/* The process is gone. */
+void unwind_procs_drop(struct unwind_procs *u, pid_t pid);
+
+#endif
