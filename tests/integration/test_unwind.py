@@ -108,6 +108,12 @@ class UnwindTest(LTTestCase):
         t, lt, expect, final, proc, bases = self.trace_leaks(
             binary, args, lt_args, env)
         own = os.path.basename(binary)
+        if gdb_binary:  # the same code under another name
+            for hits in gdb_hits.values():
+                for _, frames in hits:
+                    for f in frames:
+                        if f[1] == os.path.basename(gdb_binary):
+                            f[1] = own
         for want in expect["expect"]:
             self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
                             own, names=names)
