@@ -39,12 +39,12 @@ ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(EXTRA_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
 
-LIBS := -lbpf -lelf -ldw -lz -lcapstone -lm
+LIBS := -lbpf -lelf -ldw -lz -lcapstone -lm -lstdc++
 ifeq ($(STATIC),1)
 # A self-contained binary for production hosts: BPF is embedded in the
 # skeleton, libraries are linked statically.
 LDFLAGS += -static
-LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone -lm
+LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone -lm -lstdc++
 endif
 
 # Debian packages needed to build, test and run the demo.
@@ -150,7 +150,7 @@ uninstall:
 
 # Vendored files keep their upstream style.
 VENDORED := user/lib/hashmap.c user/lib/hashmap.h
-LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c tests/targets/o2/*.c tests/unit/*/fixtures/*.c)
+LINT_SRCS := $(filter-out $(VENDORED),$(USER_SRCS) $(USER_HDRS)) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c tests/targets/o2/*.c tests/unit/*/fixtures/*.c tests/targets/py/cext/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

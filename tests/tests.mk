@@ -96,7 +96,9 @@ tests/targets/bin/unwind_c_nopie: tests/targets/o2/unwind_c.c tests/targets/targ
 # Stripped: no symbols, no debug info; its .eh_frame stays.
 tests/targets/bin/unwind_c_stripped: tests/targets/bin/unwind_c
 	strip -o $@ $<
-targets: $(O2_TARGETS)
+tests/targets/bin/libunwind_late.so: tests/targets/o2/unwind_late.c | tests/targets/bin
+	$(CC) $(O2_TARGET_CFLAGS) -shared -fPIC -o $@ $<
+targets: $(O2_TARGETS) tests/targets/bin/libunwind_late.so
 tests/targets/bin/unwind_cxx: tests/targets/o2/unwind_cxx.cc tests/targets/target.h | tests/targets/bin
 	$(CXX) -O2 -g -fomit-frame-pointer -Wall -o $@ $<
 targets: tests/targets/bin/unwind_cxx

@@ -12,21 +12,27 @@ exactly the bytes and blocks the target leaked.
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import unittest
 
 from ltharness import LTTestCase, ROOT, target_path, tail
 
 GDB_SCRIPT = os.path.join(ROOT, "tests", "integration", "gdb_frames.py")
+CEXT_SRC = os.path.join(ROOT, "tests", "targets", "py", "cext", "ltext.c")
+CEXT_DRIVER = os.path.join(ROOT, "tests", "targets", "py", "cext_leak.py")
+PYENV_311 = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3.11")
+EVAL_LOOP = "_PyEval_EvalFrameDefault"
 MAX_FRAMES = 127  # LT_MAX_STACK_DEPTH
 
 
-def gdb_oracle(binary, args, markers):
+def gdb_oracle(binary, args, markers, argv=None):
     """{marker: [[size, [[name, module, offset], ...]], ...]} from gdb."""
     env = dict(os.environ, LT_GDB_MARKERS=",".join(markers))
     r = subprocess.run(
-        ["gdb", "-q", "-batch", "-nx", "-x", GDB_SCRIPT, "--args",
-         binary, "--now", "--exit"] + [str(a) for a in args],
+        ["gdb", "-q", "-batch", "-nx", "-x", GDB_SCRIPT, "--args"] +
+        (argv or [binary]) + ["--now", "--exit"] + [str(a) for a in args],
         capture_output=True, text=True, timeout=120, env=env)
     for line in r.stdout.splitlines():
         if line.startswith("LTGDB "):
@@ -65,14 +71,14 @@ def describe(frames):
 
 class UnwindTest(LTTestCase):
 
-    def trace_leaks(self, binary, args, lt_args=(), env=None):
-        t = self.start_target(None, *args, argv=[binary])
+    def trace_leaks(self, binary, args, lt_args=(), env=None, argv=None):
+        t = self.start_target(None, *args, argv=argv or [binary])
         lt, expect, final, proc = self.trace_started(t, lt_args, env=env)
         self.assertIsNotNone(proc, lt.describe())
         return t, lt, expect, final, proc, module_bases(t.ready_pid)
 
     def check_leak(self, gdb_hits, marker, want, proc, bases, lt,
-                   own_module, names=True, depth=None):
+                   own_module, names=True, depth=None, name_modules=()):
         """The leaked block's stack: gdb's frames and the exact bytes."""
         hits = [h for h in gdb_hits.get(marker, [])
                 if h[0] == want["bytes"] // want["count"]]
@@ -94,7 +100,8 @@ class UnwindTest(LTTestCase):
         self.assertEqual(stack.get("heap_count"), want["count"])
         got = physical(stack, bases)[:len(oracle)]
         key = (lambda f: f) if names else (lambda f: f[1:])
-        same = [key(g) == key(o) if g[1] == own_module else g[1:] == o[1:]
+        same = [key(g) == key(o) if g[1] == own_module or
+                g[1] in name_modules else g[1:] == o[1:]
                 for g, o in zip(got, oracle)]
         self.assertTrue(len(got) == len(oracle) and all(same),
                         "%s: leaktrace's frames differ from gdb's bt\n"
@@ -103,7 +110,7 @@ class UnwindTest(LTTestCase):
         return stack
 
     def check_all(self, binary, args, markers, lt_args=(), env=None,
-                  gdb_binary=None, names=True):
+                  gdb_binary=None, names=True, name_modules=()):
         gdb_hits = gdb_oracle(gdb_binary or binary, args, markers)
         t, lt, expect, final, proc, bases = self.trace_leaks(
             binary, args, lt_args, env)
@@ -116,15 +123,15 @@ class UnwindTest(LTTestCase):
                             f[1] = own
         for want in expect["expect"]:
             self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
-                            own, names=names)
-        return lt, final
+                            own, names=names, name_modules=name_modules)
+        return lt, final, proc
 
     # -- C through libc's wrappers ----------------------------------------
     C_MARKERS = ["leak_strdup", "leak_asprintf", "leak_getline",
                  "leak_realpath"]
 
     def test_c_libc_wrappers_pie(self):
-        lt, final = self.check_all(target_path("unwind_c"), ["libc"],
+        lt, final, _ = self.check_all(target_path("unwind_c"), ["libc"],
                                    self.C_MARKERS, lt_args=["-v"])
         self.assertIn("unwind libc.so.6: dwarf", lt.text("stderr"))
 
@@ -139,10 +146,70 @@ class UnwindTest(LTTestCase):
                        names=False)
 
     def test_c_bounded_loop_fallback(self):
-        lt, final = self.check_all(
+        lt, final, _ = self.check_all(
             target_path("unwind_c"), ["libc"], self.C_MARKERS,
             lt_args=["-v"], env=dict(os.environ, LEAKTRACE_NO_BPF_LOOP="1"))
         self.assertIn("walk in a bounded loop", lt.text("stderr"))
+
+    # -- C++ through the standard library --------------------------------
+    def test_cxx_new_vector_string_map(self):
+        """Frames and demangled names (libstdc++'s too) as gdb has them."""
+        libstdcxx = os.path.basename(os.path.realpath(
+            "/lib/x86_64-linux-gnu/libstdc++.so.6"))
+        lt, final, proc = self.check_all(
+            target_path("unwind_cxx"), [],
+            ["fill_widget", "grow_vector", "make_string", "fill_map"],
+            name_modules=(libstdcxx,))
+        frames = [f for s in proc["top_outstanding"] for f in s["frames"]]
+        new = [f for f in frames if f.get("mangled") == "_Znwm"]
+        self.assertTrue(new, "no frame keeps the mangled name _Znwm")
+        self.assertEqual(new[0]["symbol"], "operator new(unsigned long)")
+
+    # -- a C extension called from Python ---------------------------------
+    def build_extension(self, python):
+        out = subprocess.run(
+            [python, "-c", "import sysconfig as s; print(s.get_paths()"
+             "['include']); print(s.get_config_var('EXT_SUFFIX'))"],
+            capture_output=True, text=True, timeout=30, check=True)
+        include, suffix = out.stdout.split()
+        d = tempfile.mkdtemp(prefix="lt-cext-")
+        self.addCleanup(shutil.rmtree, d, True)
+        so = os.path.join(d, "ltext" + suffix)
+        subprocess.run(["gcc", "-O2", "-g", "-fomit-frame-pointer", "-shared",
+                        "-fPIC", "-I" + include, "-o", so, CEXT_SRC],
+                       check=True, timeout=60)
+        return d, os.path.basename(so)
+
+    def check_extension(self, python):
+        """C frames between malloc and the Python line, as gdb has them."""
+        d, so = self.build_extension(python)
+        argv = [python, CEXT_DRIVER, d]
+        gdb_hits = gdb_oracle(None, [], ["ltext_inner"], argv=argv)
+        for _, frames in gdb_hits.get("ltext_inner", []):
+            names = [f[0] for f in frames]
+            if EVAL_LOOP in names:  # the native part ends there
+                del frames[names.index(EVAL_LOOP) + 1:]
+        t, lt, expect, final, proc, bases = self.trace_leaks(
+            None, [], argv=argv)
+        stack = self.check_leak(gdb_hits, "ltext_inner", expect["expect"][0],
+                                proc, bases, lt, so)
+        native = physical(stack, bases)
+        self.assertEqual(native[-1][0], EVAL_LOOP, describe(native))
+        py = [f for f in stack["frames"] if f.get("kind") == "python"]
+        self.assertTrue(py and py[0]["symbol"].endswith("caller"),
+                        "the Python caller does not follow the C frames: "
+                        "%s" % [f.get("symbol") for f in stack["frames"]])
+
+    def test_python_c_extension_debian(self):
+        self.check_extension("/usr/bin/python3.11")
+
+    def test_python_c_extension_pyenv(self):
+        if not os.access(PYENV_311, os.X_OK):
+            self.skipTest("no pyenv CPython 3.11.7 here")
+        self.check_extension(PYENV_311)
+
+    def test_library_dlopened_after_attach(self):
+        self.check_all(target_path("unwind_c"), ["dlopen"], ["late_inner"])
 
     def test_signal_handler(self):
         self.check_all(target_path("unwind_c"), ["signal"], ["on_signal"])

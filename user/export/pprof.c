@@ -236,7 +236,8 @@ static uint64_t function_id(struct pp *x, const struct prof_frame *f)
 		return id;
 	pb_uint(&x->tmp, FUNCTION_ID, id);
 	pb_uint(&x->tmp, FUNCTION_NAME, str_id(x, f->name));
-	pb_uint(&x->tmp, FUNCTION_SYSTEM_NAME, str_id(x, f->name));
+	pb_uint(&x->tmp, FUNCTION_SYSTEM_NAME,
+		str_id(x, f->system_name ? f->system_name : f->name));
 	pb_uint(&x->tmp, FUNCTION_FILENAME, str_id(x, f->file));
 	pb_msg(&x->funcs, PROFILE_FUNCTION, &x->tmp);
 	return id;

@@ -29,10 +29,11 @@ struct prof_module {
 };
 
 struct prof_frame {
-	const char *name; /* function, or the pseudo frame's text */
-	const char *file; /* source file, "" when unknown */
-	int line;	  /* 0 when unknown */
-	uint64_t addr;	  /* 0 for pseudo and interpreted frames */
+	const char *name;	 /* function, or the pseudo frame's text */
+	const char *system_name; /* the mangled symbol; NULL: same as name */
+	const char *file;	 /* source file, "" when unknown */
+	int line;		 /* 0 when unknown */
+	uint64_t addr;		 /* 0 for pseudo and interpreted frames */
 	const struct prof_module *module; /* NULL when none */
 	enum frame_kind kind;
 	bool inlined; /* inlined into the next frame (its caller) */

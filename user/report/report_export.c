@@ -102,6 +102,9 @@ static int convert_frame(struct profile *p, pid_t pid,
 	memset(out, 0, sizeof(*out));
 	out->kind = prof_kind(f, name);
 	out->name = profile_intern(p, name);
+	if (f->kind != RF_PSEUDO && !python && *f->raw_name &&
+	    strcmp(f->raw_name, f->function))
+		out->system_name = profile_intern(p, f->raw_name);
 	out->file = profile_intern(p, source ? f->file : "");
 	out->line = source && f->line > 0 ? f->line : 0;
 	out->inlined = f->kind == RF_INLINED;

@@ -42,7 +42,7 @@ static void fill_sym(struct report_frame *out, const struct frame_sym *sym,
 {
 	out->kind = sym_kind(sym);
 	strs[0] = sym->name;
-	strs[1] = sym->name; /* the display name until names are demangled */
+	strs[1] = sym->mangled && *sym->mangled ? sym->mangled : sym->name;
 	strs[2] = sym->file;
 	strs[3] = sym->module;
 	strs[4] = sym->build_id;

@@ -25,6 +25,9 @@ static void json_frame(struct json *j, const struct report_frame *f)
 	json_string(j, json_kind(f));
 	json_key(j, "symbol");
 	json_string(j, f->function);
+	json_key(j, "mangled"); /* the symbol when it was demangled, else "" */
+	json_string(j, native && strcmp(f->raw_name, f->function) ? f->raw_name
+								  : "");
 	json_key(j, "offset");
 	json_uint(j, native ? f->offset : 0);
 	json_key(j, "module");

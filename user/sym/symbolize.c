@@ -51,7 +51,7 @@ struct symbolizer {
 };
 
 static const struct frame_sym unknown_sym = {
-	.name = "", .file = "", .module = "", .build_id = ""
+	.name = "", .mangled = "", .file = "", .module = "", .build_id = ""
 };
 static const struct sym_frames unknown_frames = { 1, &unknown_sym };
 
@@ -309,6 +309,7 @@ static void name_anon(struct symbolizer *s, uint64_t addr,
 
 	memset(&a->f, 0, sizeof(a->f));
 	a->f.name = "";
+	a->f.mangled = "";
 	a->f.file = "";
 	a->f.build_id = "";
 	a->f.module = a->module;

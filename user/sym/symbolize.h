@@ -14,7 +14,8 @@
 
 /* One source-level frame. Strings are never NULL. */
 struct frame_sym {
-	const char *name;	/* function, "" when unknown */
+	const char *name;	/* function, demangled; "" when unknown */
+	const char *mangled;	/* its symbol when demangled, else "" */
 	uint64_t offset;	/* from the function start; 0 when inlined */
 	const char *file;	/* source file as compiled, "" when unknown */
 	unsigned int line;	/* 0 when unknown */

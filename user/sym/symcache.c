@@ -15,6 +15,7 @@
 #include "sym/debuginfo.h"
 #include "sym/elffile.h"
 #include "lib/log.h"
+#include "sym/demangle.h"
 #include "sym/symcache.h"
 
 #define BUILD_ID_MAX ELFFILE_BUILD_ID_MAX
@@ -62,7 +63,7 @@ struct symcache {
 };
 
 static const struct frame_sym unknown_sym = {
-	.name = "", .file = "", .module = "", .build_id = ""
+	.name = "", .mangled = "", .file = "", .module = "", .build_id = ""
 };
 static const struct sym_frames unknown_frames = { 1, &unknown_sym };
 
@@ -524,7 +525,8 @@ static void outer_name(struct sc_module *m, Dwarf_Die *fn, Dwarf_Addr pc,
 		dwfl_module_addrinfo(m->mod, pc, &off, &sym, NULL, NULL, NULL);
 
 	if (name) {
-		f->name = name;
+		f->name = demangle_name(name);
+		f->mangled = f->name != name ? name : "";
 		f->offset = off + 1;
 		return;
 	}
@@ -556,6 +558,7 @@ static struct sc_entry *resolve(struct sc_module *m, uint64_t rel)
 			   dwarf_tag(&fns[i]) == DW_TAG_inlined_subroutine;
 
 		f->name = (i < n ? die_name(&fns[i]) : NULL) ?: "";
+		f->mangled = "";
 		f->file = file;
 		f->line = line;
 		f->inlined = inl && i + 1 < nf;

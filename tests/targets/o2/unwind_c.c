@@ -6,10 +6,14 @@
  *   libc      strdup, asprintf, getline and realpath leaks
  *   deep N    a leak N calls deep (beyond the frame limit: truncated)
  *   signal    a leak in a signal handler, interrupting a loop
+ *   dlopen    a leak in libunwind_late.so, dlopen'ed after the go signal
  */
 #include "../target.h"
 
-#define USAGE "libc | deep N | signal"
+#include <dlfcn.h>
+#include <libgen.h>
+
+#define USAGE "libc | deep N | signal | dlopen"
 
 static void *volatile kept[16];
 static volatile int nkept;
@@ -89,6 +93,30 @@ LT_LEAKFN void spin_until_signal(void)
 		; /* the handler interrupts this frame */
 }
 
+/*
+ * The library is mapped after attach; its tables are loaded when leaktrace
+ * sees the mapping, so the leak comes a moment later, as a plugin's
+ * allocations do (a call right after dlopen may beat the table).
+ */
+LT_LEAKFN void load_plugin(void)
+{
+	char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	void (*leak)(size_t);
+	void *h;
+
+	if (n <= 0)
+		return;
+	path[n] = 0;
+	strcat(dirname(path), "/libunwind_late.so");
+	h = dlopen(path, RTLD_NOW);
+	leak = h ? (void (*)(size_t))dlsym(h, "late_leak") : NULL;
+	lt_check(leak != NULL, "dlopen libunwind_late.so");
+	lt_sleep_ms(300);
+	if (leak)
+		leak(2468);
+}
+
 int main(int argc, char **argv)
 {
 	struct lt_expect e[4];
@@ -117,6 +145,9 @@ int main(int argc, char **argv)
 		kill(getpid(), SIGUSR2);
 		spin_until_signal();
 		e[n++] = (struct lt_expect){ "on_signal", "heap", 3333, 1 };
+	} else if (!strcmp(mode, "dlopen")) {
+		load_plugin();
+		e[n++] = (struct lt_expect){ "late_inner", "heap", 2468, 1 };
 	} else
 		lt_usage(USAGE);
 	lt_report(e, n);
