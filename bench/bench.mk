@@ -25,3 +25,8 @@ $(OUT)/bench/uprobe_floor: bench/uprobe_floor.c $(OUT)/floor.skel.h \
 .PHONY: bench-footprint
 bench-footprint: leaktrace
 	./bench/footprint.sh
+
+# The native walk: cost per unwound frame, dwarf against fp (root).
+.PHONY: bench-unwind
+bench-unwind: leaktrace
+	./bench/unwind.sh

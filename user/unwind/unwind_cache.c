@@ -125,7 +125,9 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 	uint32_t id = c->tables_used;
 
 	if (t->n > c->rows_max - c->rows_used || id >= c->tables_max) {
-		c->rows_full++;
+		if (!c->rows_full++)
+			lt_warn("unwind: the kernel's table of %u rows is full: modules mapped from now on are walked by frame pointers",
+				c->rows_max);
 		return;
 	}
 	if (upload_rows(c, t, kt.first) ||

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer harness of the unwind-table builder: the input is an ELF file
+ * (a traced process maps whatever it likes), read through libelf/libdw's
+ * CFI and our FDE decoding. Every row must be sorted and in range.
+ * Build: clang -g -O1 -fsanitize=fuzzer,address -Ibpf -Iuser -D_GNU_SOURCE \
+ *   tests/fuzz/fuzz_unwind_table.c user/unwind/unwind_table.c -ldw -lelf
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "unwind/unwind_table.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct unwind_table t;
+	int fd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) == (ssize_t)size &&
+	    !unwind_table_build(fd, &t)) {
+		for (size_t i = 1; i < t.n; i++)
+			if (t.rows[i].pc <= t.rows[i - 1].pc ||
+			    t.rows[i].cfa_type > LT_CFA_INVALID)
+				abort();
+		unwind_table_free(&t);
+	}
+	close(fd);
+	return 0;
+}
