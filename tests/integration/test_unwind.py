@@ -13,11 +13,12 @@ exactly the bytes and blocks the target leaked.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import unittest
 
-from ltharness import LTTestCase, ROOT, target_path, tail
+from ltharness import LTTestCase, ROOT, find_process, target_path, tail
 
 GDB_SCRIPT = os.path.join(ROOT, "tests", "integration", "gdb_frames.py")
 CEXT_SRC = os.path.join(ROOT, "tests", "targets", "py", "cext", "ltext.c")
@@ -224,6 +225,48 @@ class UnwindTest(LTTestCase):
                                 "unwind_c", depth=MAX_FRAMES)
         self.assertEqual(len(physical(stack, bases)), MAX_FRAMES)
         self.assertGreaterEqual(final["losses"].get("stack_truncated", 0), 1)
+
+    # -- system-wide -----------------------------------------------------
+    OUTERMOST = ("main", "_start", "__libc_start_main", "__libc_start_call_main",
+                 "clone3", "__clone3", "clone", "__clone", "start_thread")
+
+    def test_system_wide_stacks_reach_main(self):
+        """All processes for a few seconds: a process started after attach
+        is exact, and the stacks of the others (sleeping services, other
+        tests' processes) mostly end at main, _start or clone3."""
+        lt = self.start_tracer(["--json", "-T", "50", "--min-size", "256",
+                                "-v", "1000"])
+        binary = target_path("unwind_c")
+        t = self.start_target(None, "libc", argv=[binary])
+        gdb_hits = gdb_oracle(binary, ["libc"], self.C_MARKERS)
+        t.go()
+        expect = t.wait_expect()
+        bases = module_bases(t.ready_pid)
+        rc = lt.stop(signal.SIGINT, timeout=60)
+        self.assertEqual(rc, 0, "leaktrace exit status\n" + lt.describe())
+        final = lt.final_report()
+        proc = find_process(final, t.ready_pid)
+        for want in expect["expect"]:
+            self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
+                            "unwind_c")
+        ends = {}
+        for p in final["processes"]:
+            for s in p.get("top_outstanding", []):
+                native = [f for f in s["frames"] if f.get("kind") == "native"
+                          and not f.get("inlined")]
+                if not native or any(f.get("kind") == "python"
+                                     for f in s["frames"]):
+                    continue
+                last = native[-1].get("symbol") or ""
+                ok = any(last.startswith(o) for o in self.OUTERMOST)
+                ends[ok] = ends.get(ok, 0) + 1
+        total = sum(ends.values())
+        self.assertGreater(total, 0)
+        print("system-wide: %d of %d native stacks reach main/_start/clone"
+              % (ends.get(True, 0), total))
+        self.assertGreaterEqual(ends.get(True, 0), 0.8 * total,
+                                "stacks ending elsewhere: %d of %d" % (
+                                    ends.get(False, 0), total))
 
     def test_fp_mode_does_not_reach_main(self):
         """The oracle tells the two walks apart: fp loses -O2 callers."""
