@@ -5,8 +5,9 @@
  * range of it) and, per process, its executable mappings with their load
  * bias. Each frame costs a mapping search, a row search (both binary, over
  * arrays the verifier inlines) and one user read of the return address
- * (16 bytes when rbp is saved next to it). Modules without CFI are walked
- * by frame pointers; a pc in no known mapping (JIT code) ends the walk.
+ * (16 bytes when rbp is saved next to it). Modules without CFI, and code in
+ * no file (JIT compilers keep frame pointers), are walked by frame
+ * pointers, whose bounds checks end the walk at garbage.
  */
 #ifndef LT_UNWIND_BPF_H
 #define LT_UNWIND_BPF_H
@@ -207,8 +208,8 @@ __noinline int lt_unwind_step(__u32 unused)
 	if (s->pc >= p->eval_lo && s->pc < p->eval_hi)
 		return 1; /* the Python frames take over */
 	m = unwind_find_map(p, s->pc);
-	if (!m)
-		return 1; /* JIT code or garbage */
+	if (!m) /* JIT code keeps frame pointers; garbage fails their checks */
+		return unwind_fp_step(s);
 	if (m->table == LT_UNWIND_NO_TABLE)
 		return unwind_fp_step(s);
 	t = bpf_map_lookup_elem(&unwind_tables, &m->table);
