@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 from ltharness import LTTestCase, ROOT, find_process, target_path, tail
@@ -254,6 +255,11 @@ class UnwindTest(LTTestCase):
         lt = self.start_tracer(["--json", "-T", "50", "--min-size", "256",
                                 "-v", "1000"])
         t = self.start_target(None, "libc", argv=[binary])
+        # Its tables are loaded when its mmaps are seen, which can lag on a
+        # busy machine (other files' tables being built): wait for them.
+        lt.wait_line(lambda l: "unwind unwind_c: dwarf" in l, key="stderr",
+                     timeout=30, what="unwind_c's table loaded")
+        time.sleep(0.2)  # the rest of that scan: cached tables
         t.go()
         expect = t.wait_expect()
         bases = module_bases(t.ready_pid)

@@ -124,6 +124,13 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 	struct lt_unwind_table kt = { .first = c->rows_used, .count = t->n };
 	uint32_t id = c->tables_used;
 
+	/* One huge file (libLLVM: 950 k rows) must not take everyone's room. */
+	if (t->n > c->rows_max / 4) {
+		lt_debug(
+			"unwind: %zu rows are more than a quarter of the kernel's table: frame pointers there",
+			t->n);
+		return;
+	}
 	if (t->n > c->rows_max - c->rows_used || id >= c->tables_max) {
 		if (!c->rows_full++)
 			lt_warn("unwind: the kernel's table of %u rows is full: modules mapped from now on are walked by frame pointers",
@@ -193,6 +200,7 @@ const struct unwind_module *unwind_cache_get(struct unwind_cache *c, int fd,
 	else
 		lt_debug("unwind %s: frame pointers (%s)", name,
 			 rc ? "no usable CFI" : "no room for its rows");
+	c->n_built++;
 	return m;
 }
 

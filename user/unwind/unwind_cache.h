@@ -38,6 +38,7 @@ struct unwind_cache {
 	uint32_t rows_used, rows_max;
 	uint32_t tables_used, tables_max;
 	uint64_t rows_full; /* modules left to frame pointers: no room */
+	uint64_t n_built;   /* files read (each once) */
 };
 
 void unwind_cache_init(struct unwind_cache *c, int rows_fd, int tables_fd,
