@@ -4,9 +4,8 @@
 # build-fuzz/ so the normal build is left alone.
 #
 # One harness per parser: tests/fuzz/fuzz_NAME.c, seeds in
-# tests/fuzz/corpus/NAME/. Unwind tables get fuzz_unwind.c here once the
-# unwinder exists (add its name to FUZZERS).
-FUZZERS := procmaps perfmap pylines pycode elf census_walk
+# tests/fuzz/corpus/NAME/.
+FUZZERS := procmaps perfmap pylines pycode elf census_walk unwind_table
 FUZZ_OUT := build-fuzz
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all

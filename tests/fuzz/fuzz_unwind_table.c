@@ -3,8 +3,7 @@
  * libFuzzer harness of the unwind-table builder: the input is an ELF file
  * (a traced process maps whatever it likes), read through libelf/libdw's
  * CFI and our FDE decoding. Every row must be sorted and in range.
- * Build: clang -g -O1 -fsanitize=fuzzer,address -Ibpf -Iuser -D_GNU_SOURCE \
- *   tests/fuzz/fuzz_unwind_table.c user/unwind/unwind_table.c -ldw -lelf
+ * Built and run by tests/fuzz/fuzz.mk (make fuzz, make fuzz-run).
  */
 #include <stdint.h>
 #include <stdlib.h>
