@@ -261,4 +261,20 @@ static __always_inline void unwind_copy_proc(__u32 parent, __u32 child)
 		bpf_map_update_elem(&unwind_procs, &child, p, BPF_ANY);
 }
 
+/*
+ * An exec replaces every mapping: the table (perhaps the parent's, copied
+ * at fork) is dropped, and the walk uses frame pointers until user space
+ * has rescanned the process (at the mmaps of its libraries).
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(unwind_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (unwind_dwarf)
+		bpf_map_delete_elem(&unwind_procs, &tgid);
+	return 0;
+}
+
 #endif /* LT_UNWIND_BPF_H */
