@@ -198,7 +198,8 @@ static void test_text(void **state)
 		"        app.main (/srv/app.py)\n"
 		"losses: free_unknown 3\n");
 	assert_non_null(strstr(
-		text, " final report: 1.0 s interval, 2.0 s since attach\n"));
+		text,
+		" final report: 1.0 s interval, 2.0 s since attach, native stacks by dwarf\n"));
 	free(text);
 }
 
@@ -211,7 +212,7 @@ static void test_json(void **state)
 	text = render(report_print_json, &m.r);
 	assert_non_null(strstr(
 		text,
-		"\"final\":false,\"elapsed_s\":2.000,\"interval_s\":1.000,\"mode\":\"exact\",\"sample_bytes\":0,\"min_age_s\":0.000,\"losses\":{\"alloc_map_full\":0,"));
+		"\"final\":false,\"elapsed_s\":2.000,\"interval_s\":1.000,\"mode\":\"exact\",\"sample_bytes\":0,\"unwind\":\"dwarf\",\"min_age_s\":0.000,\"losses\":{\"alloc_map_full\":0,"));
 	procs = strstr(text, "\"processes\":");
 	assert_non_null(procs);
 	assert_string_equal(
@@ -221,12 +222,12 @@ static void test_json(void **state)
 		"\"growth_bytes\":1024,\"growth_since_attach_bytes\":12288,\"python\":{\"version\":\"3.11\",\"mode\":\"arenas\"},"
 		"\"stacks\":[{\"id\":\"0xab\",\"growth_bytes\":1024,\"bytes\":4096,\"count\":4,\"heap_bytes\":4096,\"heap_count\":4,"
 		"\"mapped_bytes\":0,\"mapped_count\":0,\"trend_grew\":1,\"trend_reports\":1,\"frames\":["
-		"{\"addr\":\"0x1234\",\"kind\":\"native\",\"symbol\":\"helper\",\"offset\":0,\"module\":\"app\",\"text\":\"helper (util.h:3) [app] (inlined)\",\"file\":\"/src/util.h\",\"line\":3,\"inlined\":true,\"build_id\":\"abcd\"},"
-		"{\"addr\":\"0x1234\",\"kind\":\"native\",\"symbol\":\"leak_here\",\"offset\":20,\"module\":\"app\",\"text\":\"leak_here+0x14 (leak.c:16) [app]\",\"file\":\"/src/leak.c\",\"line\":16,\"inlined\":false,\"build_id\":\"abcd\"},"
-		"{\"addr\":\"0x2000\",\"kind\":\"native\",\"symbol\":\"\",\"offset\":0,\"module\":\"[anon]\",\"text\":\"[anon]+0x1000\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"abcd\"},"
-		"{\"addr\":\"0x9000\",\"kind\":\"native\",\"symbol\":\"jitted\",\"offset\":16,\"module\":\"perf-77.map\",\"text\":\"jitted+0x10 [perf-77.map]\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"abcd\"},"
-		"{\"addr\":\"0x7000\",\"kind\":\"python\",\"symbol\":\"app.handle\",\"offset\":0,\"module\":\"\",\"text\":\"app.handle (/srv/app.py:42)\",\"file\":\"/srv/app.py\",\"line\":42,\"inlined\":false,\"build_id\":\"\"},"
-		"{\"addr\":\"0x7000\",\"kind\":\"python\",\"symbol\":\"app.main\",\"offset\":0,\"module\":\"\",\"text\":\"app.main (/srv/app.py)\",\"file\":\"/srv/app.py\",\"line\":-1,\"inlined\":false,\"build_id\":\"\"}"
+		"{\"addr\":\"0x1234\",\"kind\":\"native\",\"symbol\":\"helper\",\"mangled\":\"\",\"offset\":0,\"module\":\"app\",\"text\":\"helper (util.h:3) [app] (inlined)\",\"file\":\"/src/util.h\",\"line\":3,\"inlined\":true,\"build_id\":\"abcd\"},"
+		"{\"addr\":\"0x1234\",\"kind\":\"native\",\"symbol\":\"leak_here\",\"mangled\":\"\",\"offset\":20,\"module\":\"app\",\"text\":\"leak_here+0x14 (leak.c:16) [app]\",\"file\":\"/src/leak.c\",\"line\":16,\"inlined\":false,\"build_id\":\"abcd\"},"
+		"{\"addr\":\"0x2000\",\"kind\":\"native\",\"symbol\":\"\",\"mangled\":\"\",\"offset\":0,\"module\":\"[anon]\",\"text\":\"[anon]+0x1000\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"abcd\"},"
+		"{\"addr\":\"0x9000\",\"kind\":\"native\",\"symbol\":\"jitted\",\"mangled\":\"\",\"offset\":16,\"module\":\"perf-77.map\",\"text\":\"jitted+0x10 [perf-77.map]\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"abcd\"},"
+		"{\"addr\":\"0x7000\",\"kind\":\"python\",\"symbol\":\"app.handle\",\"mangled\":\"\",\"offset\":0,\"module\":\"\",\"text\":\"app.handle (/srv/app.py:42)\",\"file\":\"/srv/app.py\",\"line\":42,\"inlined\":false,\"build_id\":\"\"},"
+		"{\"addr\":\"0x7000\",\"kind\":\"python\",\"symbol\":\"app.main\",\"mangled\":\"\",\"offset\":0,\"module\":\"\",\"text\":\"app.main (/srv/app.py)\",\"file\":\"/srv/app.py\",\"line\":-1,\"inlined\":false,\"build_id\":\"\"}"
 		"]}]}]}\n");
 	free(text);
 	/* Every process has the python key; the final report has top_outstanding. */
@@ -242,7 +243,7 @@ static void test_json(void **state)
 		"]}],\"top_outstanding\":[{\"id\":\"0x1\",\"growth_bytes\":0,\"bytes\":8192,"));
 	assert_non_null(strstr(
 		text,
-		"\"frames\":[{\"addr\":\"0x0\",\"kind\":\"pseudo\",\"symbol\":\"[unknown stack]\",\"offset\":0,\"module\":\"\",\"text\":\"[unknown stack]\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"\"}]}]}]}\n"));
+		"\"frames\":[{\"addr\":\"0x0\",\"kind\":\"pseudo\",\"symbol\":\"[unknown stack]\",\"mangled\":\"\",\"offset\":0,\"module\":\"\",\"text\":\"[unknown stack]\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"\"}]}]}]}\n"));
 	free(text);
 }
 
