@@ -120,8 +120,8 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_alloc_info info = {
 		.stack_id = stack_id,
-		/* Only age buckets need the time. */
-		.ts_ns = epoch_ns ? bpf_ktime_get_ns() : 0,
+		/* Age buckets, and telling blocks from before an exec. */
+		.ts_ns = bpf_ktime_get_ns(),
 	};
 	long err;
 

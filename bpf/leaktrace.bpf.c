@@ -63,4 +63,22 @@ int BPF_PROG(process_fork, struct task_struct *parent,
 	return 0;
 }
 
+/*
+ * A traced process execs: its blocks from before are gone with the old
+ * image (user space drops them, by time) and so are its Python frames.
+ */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct lt_event ev = { .kind = LT_EV_EXEC };
+
+	ev.tgid = BPF_CORE_READ(task, tgid);
+	if (!is_target(ev.tgid))
+		return 0;
+	bpf_map_delete_elem(&py_procs, &ev.tgid);
+	emit(&ev, true);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -140,6 +140,7 @@ enum lt_event_kind {
 	LT_EV_EXIT,   /* the whole process exited */
 	LT_EV_FORK,   /* a traced process forked: tgid is the child */
 	LT_EV_NEW_STACK, /* first sight of a stack with Python frames */
+	LT_EV_EXEC,	 /* a traced process ran execve: a new image */
 };
 
 /* Mapping changes, in the order they happened (one ring buffer). */

@@ -24,6 +24,7 @@ struct traced_proc {
 	bool exited;
 	bool probes_released;  /* exited: its uprobes are gone already */
 	bool modules_stale;    /* new code was mapped since the last look */
+	bool exec_pending;     /* exec'd; its new allocator is not probed yet */
 	struct py_decoder *py; /* the process runs CPython */
 	bool py_unsupported;   /* said so once */
 	bool py_new;	       /* detected: the kernel side needs its config */

@@ -86,13 +86,43 @@ static void unwind_scan_all(struct session *s)
 		unwind_procs_scan_all(&s->unwind, getpid());
 }
 
+/* An exec'd process: probe its new image's allocator once it is mapped. */
+static void find_new_allocator(struct session *s, struct traced_proc *p)
+{
+	if (s->system_wide || !p->exec_pending)
+		return;
+	p->exec_pending = probes_exec(&s->tracer, p->pid) == 1;
+}
+
 static void note_new_code(struct session *s, uint32_t tgid)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
 
 	unwind_scan(s, tgid);
-	if (p)
+	if (p) {
 		p->modules_stale = true;
+		find_new_allocator(s, p);
+	}
+}
+
+/*
+ * exec: the old image's blocks and mappings are gone with it (not leaks);
+ * its modules, name and interpreter are read again.
+ */
+static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
+	long dropped = kmaps_drop_before(s->tracer.maps, tgid, ts_ns,
+					 loader_epoch_ns(&s->tracer));
+
+	mtrack_drop_process(s->mt, tgid);
+	lt_debug("pid %u exec'd: %ld blocks of the old image dropped", tgid,
+		 dropped);
+	if (!p)
+		return;
+	p->modules_stale = true;
+	p->exec_pending = true;
+	find_new_allocator(s, p);
 }
 
 static void note_exit(struct session *s, uint32_t tgid)
@@ -195,6 +225,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		break;
 	case LT_EV_FORK:
 		note_fork(s, ev->tgid, ev->old_addr);
+		break;
+	case LT_EV_EXEC:
+		note_exec(s, ev->tgid, ev->ts_ns);
 		break;
 	case LT_EV_NEW_STACK:
 		name_stack_now(s, ev->tgid, ev->stack_id);

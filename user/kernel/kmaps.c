@@ -295,6 +295,83 @@ long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n)
 	return removed;
 }
 
+struct old_blocks {
+	__u32 tgid;
+	uint64_t before;
+	struct lt_alloc_key *keys;
+	struct lt_alloc_info *infos;
+	size_t n, cap;
+};
+
+static int collect_old(const void *keys, const void *vals, size_t n, void *ctx)
+{
+	const struct lt_alloc_key *k = keys;
+	const struct lt_alloc_info *v = vals;
+	struct old_blocks *o = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (k[i].tgid != o->tgid || v[i].ts_ns >= o->before)
+			continue;
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? 2 * o->cap : 256;
+			void *kk = realloc(o->keys, cap * sizeof(*o->keys));
+			void *vv =
+				kk ? realloc(o->infos, cap * sizeof(*o->infos))
+				   : NULL;
+
+			if (kk)
+				o->keys = kk;
+			if (!vv)
+				return -ENOMEM;
+			o->infos = vv;
+			o->cap = cap;
+		}
+		o->keys[o->n] = k[i];
+		o->infos[o->n++] = v[i];
+	}
+	return 0;
+}
+
+/* Take a dropped block out of its aggregate (the old image's stacks). */
+static void unaccount(const struct kmaps *k, const struct lt_alloc_info *b,
+		      __u32 tgid, uint64_t epoch_ns)
+{
+	struct lt_stat_key key = {
+		.tgid = tgid,
+		.epoch = epoch_ns ? b->ts_ns / epoch_ns : 0,
+		.stack_id = b->stack_id,
+	};
+	struct lt_stat st;
+
+	if (bpf_map_lookup_elem(k->stats, &key, &st))
+		return;
+	st.bytes -= b->size;
+	st.count -= b->count_w;
+	bpf_map_update_elem(k->stats, &key, &st, BPF_EXIST);
+}
+
+long kmaps_drop_before(const struct kmaps *k, pid_t pid, uint64_t exec_ns,
+		       uint64_t epoch_ns)
+{
+	struct old_blocks o = { .tgid = pid, .before = exec_ns };
+	long dropped = 0;
+	size_t i;
+
+	kmaps_walk(k->allocs, sizeof(struct lt_alloc_key),
+		   sizeof(struct lt_alloc_info), KEY_BATCH, collect_old, &o);
+	for (i = 0; i < o.n; i++) {
+		/* A free racing with us took it out already. */
+		if (bpf_map_delete_elem(k->allocs, &o.keys[i]))
+			continue;
+		unaccount(k, &o.infos[i], pid, epoch_ns);
+		dropped++;
+	}
+	free(o.keys);
+	free(o.infos);
+	return dropped;
+}
+
 struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
 				     ring_buffer_sample_fn fn, void *ctx)
 {

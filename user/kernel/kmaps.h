@@ -59,6 +59,14 @@ struct kmaps_unwind {
 };
 const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);
 
+/*
+ * A process exec'd at exec_ns: drop its blocks allocated before (they went
+ * with the old image), taking them out of their aggregates. epoch_ns: the
+ * age bucket width (0: none). Returns the blocks dropped.
+ */
+long kmaps_drop_before(const struct kmaps *k, pid_t pid, uint64_t exec_ns,
+		       uint64_t epoch_ns);
+
 /* The ring of mapping, fork, exit and new-stack events. */
 struct ring_buffer *kmaps_event_ring(const struct kmaps *k,
 				     ring_buffer_sample_fn fn, void *ctx);

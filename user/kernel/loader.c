@@ -228,6 +228,7 @@ int loader_attach_tracepoints(struct tracer *t)
 		t->skel->progs.sys_enter,      t->skel->progs.sys_exit,
 		t->skel->progs.process_exit,   t->skel->progs.process_fork,
 		t->skel->progs.signal_deliver, t->skel->progs.unwind_exec,
+		t->skel->progs.process_exec,
 	};
 	size_t i;
 

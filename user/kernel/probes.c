@@ -479,6 +479,28 @@ int probes_follow(struct tracer *t, pid_t pid)
 	return err ? err : probe_process_allocator(t, pid, pid, true);
 }
 
+int probes_exec(struct tracer *t, pid_t pid)
+{
+	struct probed_lib lib = { .pid = pid };
+	struct allocator_pick pick;
+	int err;
+
+	if (t->opts->lib)
+		return 0; /* --lib: the user's choice stands */
+	err = allocator_pick_process(pid, true, &pick);
+	if (err || !pick.found)
+		return err ? err : 1;
+	if (lib_probed(t, pick.dev, pick.ino, pid))
+		return 0;
+	lt_debug("pid %d exec'd: allocator %s, probes replaced", pid,
+		 pick.path);
+	links_release_pids(t, &pid, 1);
+	snprintf(lib.path, sizeof(lib.path), "%s", pick.path);
+	lib.dev = pick.dev;
+	lib.ino = pick.ino;
+	return attach_allocator(t, &lib);
+}
+
 void probes_drop_pid(struct tracer *t, pid_t pid)
 {
 	links_release_pids(t, &pid, 1);

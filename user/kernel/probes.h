@@ -34,4 +34,12 @@ int probes_attach_all(struct tracer *t);
 /* A process is gone: drop its probes and what the kernel keeps for it. */
 void probes_drop_pid(struct tracer *t, pid_t pid);
 
+/*
+ * A traced process exec'd: find the allocator of its new image and
+ * replace its probes if it differs (the same library keeps its probes, so
+ * nothing is missed). Returns 1 while the new image has no allocator
+ * mapped yet (call again when it maps code), 0 when done, or -errno.
+ */
+int probes_exec(struct tracer *t, pid_t pid);
+
 #endif
