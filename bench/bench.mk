@@ -30,3 +30,12 @@ bench-footprint: leaktrace
 .PHONY: bench-unwind
 bench-unwind: leaktrace
 	./bench/unwind.sh
+
+# --objects on 1 M live Python objects: census time, CPU, memory (root).
+.PHONY: bench-census
+bench-census: leaktrace $(OUT)/bench/census_cpu
+	./bench/census.sh
+
+$(OUT)/bench/census_cpu: bench/census_cpu.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
