@@ -35,8 +35,8 @@ while True:
 PY
 load=$!
 
-echo "== sudo ./leaktrace -p $app --folded $out/demo.folded 5 3" >&2
-./leaktrace -p "$app" --folded "$out/demo.folded" 5 3
+echo "== sudo ./leaktrace -p $app --objects -T 8 --folded $out/demo.folded 5 3" >&2
+./leaktrace -p "$app" --objects -T 8 --folded "$out/demo.folded" 5 3
 
 echo >&2
 echo "== folded stacks (flamegraph.pl --countname=bytes, speedscope): $out/demo.folded" >&2
