@@ -14,6 +14,7 @@
 #include "export/flamegraph.h"
 #include "lib/units.h"
 #include "lib/utf8.h"
+#include "lib/vec.h"
 
 #define FRAME_H 17
 #define TOP	80 /* title, subtitle, legend */
@@ -88,16 +89,8 @@ static struct fg_node *new_kid(struct fg_node *parent,
 	char where[MAX_NAME * 2];
 	struct fg_node *kid;
 
-	if (parent->n_kids == parent->cap_kids) {
-		size_t cap = parent->cap_kids ? 2 * parent->cap_kids : 4;
-		struct fg_node **kids =
-			realloc(parent->kids, cap * sizeof(*kids));
-
-		if (!kids)
-			return NULL;
-		parent->kids = kids;
-		parent->cap_kids = cap;
-	}
+	if (VEC_ROOM(&parent->kids, &parent->n_kids, &parent->cap_kids))
+		return NULL;
 	kid = calloc(1, sizeof(*kid));
 	if (!kid)
 		return NULL;

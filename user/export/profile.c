@@ -6,6 +6,7 @@
 #include <string.h>
 #include "export/profile.h"
 #include "lib/strpool.h"
+#include "lib/vec.h"
 
 /* ---- frames ------------------------------------------------------------ */
 
@@ -80,15 +81,8 @@ int profile_add(struct profile *p, const struct prof_frame *frames, size_t n,
 {
 	struct prof_sample *s;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 64;
-
-		s = realloc(p->samples, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		p->samples = s;
-		p->cap = cap;
-	}
+	if (VEC_ROOM(&p->samples, &p->n, &p->cap))
+		return -ENOMEM;
 	s = &p->samples[p->n];
 	memset(s, 0, sizeof(*s));
 	s->frames = calloc(n ? n : 1, sizeof(*frames));
@@ -116,16 +110,8 @@ const struct prof_module *profile_module(struct profile *p,
 		if (p->modules[i]->pid == m->pid &&
 		    p->modules[i]->start == m->start)
 			return p->modules[i];
-	if (p->n_modules == p->cap_modules) {
-		size_t cap = p->cap_modules ? 2 * p->cap_modules : 16;
-		struct prof_module **mods =
-			realloc(p->modules, cap * sizeof(*mods));
-
-		if (!mods)
-			return NULL;
-		p->modules = mods;
-		p->cap_modules = cap;
-	}
+	if (VEC_ROOM(&p->modules, &p->n_modules, &p->cap_modules))
+		return NULL;
 	nm = malloc(sizeof(*nm));
 	if (!nm)
 		return NULL;

@@ -14,6 +14,7 @@
 #include "lib/proc.h"
 #include "lib/procmaps.h"
 #include "sym/elfsym.h"
+#include "lib/vec.h"
 
 /* Prefixed APIs that allocators keep next to (or instead of) malloc. */
 static const char *const other_prefixes[] = { "je_", "tc_", "mi_" };
@@ -82,15 +83,8 @@ static int add_module(struct module_list *l, pid_t pid,
 
 	if (!e->inode || !e->path[0] || e->path[0] == '[' || listed(l, e))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		void *v = realloc(l->v, cap * sizeof(*l->v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (VEC_ROOM(&l->v, &l->n, &l->cap))
+		return -ENOMEM;
 	m = &l->v[l->n];
 	memset(m, 0, sizeof(*m));
 	m->executable = executable;

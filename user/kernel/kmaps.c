@@ -8,6 +8,7 @@
 #include "core/snapshot.h"
 #include "kernel/kmaps.h"
 #include "lib/keyhash.h"
+#include "lib/vec.h"
 
 /* Entries per batch read: aggregates are small, stacks 1.5 KB each. */
 #define HEAP_BATCH  4096
@@ -127,18 +128,8 @@ static int add_heap_batch(const void *keys, const void *vals, size_t n,
 	struct heap_read *h = ctx;
 	size_t i;
 
-	if (h->n + n > h->cap) {
-		size_t cap = h->cap ? h->cap : 256;
-		struct raw_stat *rows;
-
-		while (cap < h->n + n)
-			cap *= 2;
-		rows = realloc(h->rows, cap * sizeof(*rows));
-		if (!rows)
-			return -ENOMEM;
-		h->rows = rows;
-		h->cap = cap;
-	}
+	if (VEC_RESERVE(&h->rows, &h->cap, h->n + n))
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		struct raw_stat *r = &h->rows[h->n++];
 
@@ -245,15 +236,9 @@ static int collect_doomed(const void *keys, const void *vals, size_t n,
 
 		if (!pid_listed(d->pids, d->n_pids, *(const __u32 *)key))
 			continue;
-		if (d->n == d->cap) {
-			size_t cap = d->cap ? 2 * d->cap : 256;
-			char *grown = realloc(d->keys, cap * d->key_size);
-
-			if (!grown)
-				return -ENOMEM;
-			d->keys = grown;
-			d->cap = cap;
-		}
+		if (vec_reserve((void **)&d->keys, &d->cap, d->n + 1,
+				d->key_size))
+			return -ENOMEM;
 		memcpy(d->keys + d->n++ * d->key_size, key, d->key_size);
 	}
 	return 0;

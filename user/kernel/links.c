@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "kernel/links.h"
+#include "lib/vec.h"
 
 static void release_link(struct tracer_link *l)
 {
@@ -63,17 +64,9 @@ int links_keep(struct tracer *t, struct bpf_link *link, int fd, pid_t pid)
 {
 	struct tracer_link l = { .link = link, .fd = fd, .pid = pid };
 
-	if (t->n_links == t->cap_links) {
-		size_t cap = t->cap_links ? 2 * t->cap_links : 64;
-		struct tracer_link *links =
-			realloc(t->links, cap * sizeof(*links));
-
-		if (!links) {
-			release_link(&l);
-			return -ENOMEM;
-		}
-		t->links = links;
-		t->cap_links = cap;
+	if (VEC_ROOM(&t->links, &t->n_links, &t->cap_links)) {
+		release_link(&l);
+		return -ENOMEM;
 	}
 	t->links[t->n_links++] = l;
 	return 0;

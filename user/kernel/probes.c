@@ -21,6 +21,7 @@
 #include "lib/proc.h"
 #include "lib/procmaps.h"
 #include "sym/elfsym.h"
+#include "lib/vec.h"
 
 static const char *const func_names[LT_F_NR] = {
 	[LT_F_MALLOC] = "malloc",
@@ -70,15 +71,8 @@ static bool lib_probed(const struct tracer *t, dev_t dev, ino_t ino, pid_t pid)
 
 static int remember_lib(struct tracer *t, const struct probed_lib *lib)
 {
-	if (t->n_libs == t->cap_libs) {
-		size_t cap = t->cap_libs ? 2 * t->cap_libs : 8;
-		struct probed_lib *libs = realloc(t->libs, cap * sizeof(*libs));
-
-		if (!libs)
-			return -ENOMEM;
-		t->libs = libs;
-		t->cap_libs = cap;
-	}
+	if (VEC_ROOM(&t->libs, &t->n_libs, &t->cap_libs))
+		return -ENOMEM;
 	t->libs[t->n_libs++] = *lib;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "python/census_rows.h"
+#include "lib/vec.h"
 
 #define MAX_ROWS (1 << 20)
 
@@ -56,15 +57,8 @@ static struct census_row *row_for(struct census_rows *r, const char *name)
 	}
 	if (r->n >= MAX_ROWS)
 		return NULL;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 256;
-		struct census_row *rows = realloc(r->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return NULL;
-		r->rows = rows;
-		r->cap = cap;
-	}
+	if (VEC_ROOM(&r->rows, &r->n, &r->cap))
+		return NULL;
 	if (2 * (r->n + 1) > r->index_cap &&
 	    reindex(r, r->index_cap ? 2 * r->index_cap : 512))
 		return NULL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "python/census_walk.h"
+#include "lib/vec.h"
 
 #define MAX_TYPES     (1 << 20) /* distinct type objects per walk */
 #define META_DEPTH    4		/* metaclass of metaclass of ... */
@@ -68,15 +69,8 @@ static struct census_type *append(struct census_walk *w, uint64_t addr)
 
 	if (w->n_types >= MAX_TYPES)
 		return NULL;
-	if (w->n_types == w->cap_types) {
-		size_t cap = w->cap_types ? w->cap_types * 2 : 128;
-		struct census_type *t = realloc(w->types, cap * sizeof(*t));
-
-		if (!t)
-			return NULL;
-		w->types = t;
-		w->cap_types = cap;
-	}
+	if (VEC_ROOM(&w->types, &w->n_types, &w->cap_types))
+		return NULL;
 	if (2 * (w->n_types + 1) > w->type_index_cap && grow_index(w))
 		return NULL;
 	s = hash_addr(addr, w->type_index_cap);
