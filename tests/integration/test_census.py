@@ -14,6 +14,7 @@ import time
 import unittest
 
 from ltharness import LTTestCase, ROOT, find_process
+from test_export import SCHEMA, validate
 from test_python import interpreters
 
 SCRIPT = os.path.join(ROOT, "tests", "targets", "py", "census_target.py")
@@ -88,6 +89,10 @@ class CensusTest(LTTestCase):
                          expect["expect"]["Plain"])
         self.assertGreater(objs_f["Plain"]["bytes"], 0)
         self.assertEqual(final["losses"]["census_incomplete"], 0)
+        with open(SCHEMA) as f:
+            schema = json.load(f)
+        for rep in lt.reports():
+            self.assertEqual(validate(rep, schema), [])
 
 
 def add_version_tests():
