@@ -168,3 +168,21 @@ class PymallocTest(LTTestCase):
                     if "--pymalloc" in l]
         self.assertEqual(len(warnings), 1, lt.describe())
         self.assertEqual(proc.get("python", {}).get("mode"), "arenas")
+
+
+class RenamedPythonTest(LTTestCase):
+    """Python found by its symbols (_PyRuntime), never by file name."""
+
+    run_python = PythonFramesTest.run_python
+    check_heap = PythonFramesTest.check_heap
+    check_mapped = PythonFramesTest.check_mapped
+
+    def test_renamed_interpreter(self):
+        """/usr/bin/python3.11 copied to myapp: Python frames and lines"""
+        import shutil
+        import tempfile
+        d = tempfile.mkdtemp(prefix="lt-myapp-")
+        self.addCleanup(shutil.rmtree, d, True)
+        exe = os.path.join(d, "myapp")
+        shutil.copy2("/usr/bin/python3.11", exe)
+        self.run_python(exe)

@@ -67,12 +67,38 @@ void py_fill_config(const struct py_interp *interp, struct lt_py_config *c)
 	c->pos_is_int = !l->pos_is_pointer;
 }
 
-static bool python_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
+/*
+ * Modules known not to hold an interpreter (no _PyRuntime), by file: the
+ * interpreter is found by its symbols, never by its file name (renamed or
+ * embedded interpreters, uwsgi), and each library is read once.
+ */
+#define NOT_PYTHON_MAX 512
+static struct {
+	uint64_t ino;
+	uint32_t major, minor;
+} not_python[NOT_PYTHON_MAX];
+static size_t n_not_python;
 
-	base = base ? base + 1 : path;
-	return strstr(base, "python") != NULL;
+static bool known_not_python(const struct map_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < n_not_python; i++)
+		if (not_python[i].ino == e->inode &&
+		    not_python[i].major == e->dev_major &&
+		    not_python[i].minor == e->dev_minor)
+			return true;
+	return false;
+}
+
+static void remember_not_python(const struct map_entry *e)
+{
+	size_t i = n_not_python < NOT_PYTHON_MAX ? n_not_python++
+						 : e->inode % NOT_PYTHON_MAX;
+
+	not_python[i].ino = e->inode;
+	not_python[i].major = e->dev_major;
+	not_python[i].minor = e->dev_minor;
 }
 
 /* "python3.11", "libpython3.12.so.1.0" -> 3, 11. */
@@ -108,8 +134,12 @@ static int probe_module(pid_t pid, const struct map_entry *e,
 	uint64_t addr[5], bias;
 
 	proc_root_path(pid, e->path, path, sizeof(path));
-	if (elf_symbol_addresses(path, names, 5, addr) || !addr[0])
+	if (elf_symbol_addresses(path, names, 5, addr))
+		return 0; /* unreadable now: try again next time */
+	if (!addr[0]) {
+		remember_not_python(e);
 		return 0;
+	}
 	if (elf_load_bias(path, e->start, e->offset, &bias))
 		return 0;
 	snprintf(interp->path, sizeof(interp->path), "%s", e->path);
@@ -139,9 +169,8 @@ int py_detect(pid_t pid, struct py_interp *interp)
 		const struct map_entry *e = &maps[i];
 
 		/* The executable comes first; then libpython, if any. */
-		if (!e->executable || !e->inode || e->path[0] != '/')
-			continue;
-		if (i > 0 && !python_name(e->path))
+		if (!e->executable || !e->inode || e->path[0] != '/' ||
+		    known_not_python(e))
 			continue;
 		found = probe_module(pid, e, interp);
 	}
