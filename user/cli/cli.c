@@ -8,6 +8,8 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/cli_check.h"
+#include "lib/log.h"
+#include "lib/proc.h"
 #include "unwind/unwind_procs.h"
 #include "lib/log.h"
 #include "export/pyroscope.h"
@@ -178,6 +180,20 @@ static int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* A thread id stands for its process (the probes see whole processes). */
+static long process_of(long id)
+{
+	char tgid[32];
+	long owner;
+
+	if (proc_status_field(id, "Tgid", tgid, sizeof(tgid)) ||
+	    parse_long(tgid, 1, INT_MAX, &owner) || owner == id)
+		return id;
+	lt_info("%ld is a thread of process %ld: tracing the whole process", id,
+		owner);
+	return owner;
+}
+
 static int add_pid(struct options *o, const char *arg)
 {
 	long pid;
@@ -186,6 +202,7 @@ static int add_pid(struct options *o, const char *arg)
 	if (parse_long(arg, 1, INT_MAX, &pid))
 		return usage_error("invalid PID '%s': expected a process ID",
 				   arg);
+	pid = process_of(pid);
 	for (i = 0; i < o->n_pids; i++)
 		if (o->pids[i] == pid)
 			return 0; /* -p 5 -p 5 traces one process */
