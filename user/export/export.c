@@ -7,12 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "export/baseline.h"
 #include "export/export.h"
 #include "export/flamegraph.h"
 #include "export/folded.h"
 #include "lib/log.h"
 #include "lib/outfile.h"
 #include "export/pprof.h"
+#include "export/profile_report.h"
 #include "lib/proc.h"
 #include "export/pyroscope.h"
 

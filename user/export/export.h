@@ -10,35 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli/cli.h"
-#include "export/profile.h"
 #include "report/report.h"
-
-/* Outstanding bytes per (process, stack) when the growth baseline was taken. */
-struct base_row {
-	uint32_t tgid;
-	uint64_t stack_id;
-	int64_t bytes;
-};
-
-struct baseline {
-	struct base_row *rows; /* sorted by (tgid, stack_id) */
-	size_t n;
-	bool taken;
-	double at_s; /* since attach */
-};
-
-int baseline_take(struct baseline *b, const struct report *r);
-int64_t baseline_bytes(const struct baseline *b, uint32_t tgid,
-		       uint64_t stack_id);
-void baseline_free(struct baseline *b);
-
-/*
- * The report's stacks with outstanding bytes (and, with a baseline, the
- * ones that had bytes then) as a profile; base_bytes come from b, or equal
- * bytes when b is NULL or not taken yet.
- */
-int profile_from_report(struct profile *p, const struct report *r,
-			const struct baseline *b);
 
 struct exporter;
 

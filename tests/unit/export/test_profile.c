@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Unit tests for user/profile.c: allocator names, strings, samples. */
+/* Unit tests for user/export/profile.c: allocator names, strings, samples. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Unit tests for user/report/report_export.c: baseline and profile. */
+/* Unit tests for user/export/baseline.c and profile_report.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "export/export.h"
+#include "export/baseline.h"
+#include "export/profile_report.h"
 
 /* A report model of one process whose stacks could not be read: enough
  * for the baseline and the conversion. */
