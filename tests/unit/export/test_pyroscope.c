@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Unit tests for user/pyroscope.c: URLs, names, requests, backoff, and
- * pushes to servers on the loopback interface that answer, refuse, fail or
- * never answer.
+ * Unit tests for user/export/pyroscope.c and pyro_request.c: URLs, names,
+ * requests, backoff, and pushes to servers on the loopback interface that
+ * answer, refuse, fail or never answer.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "export/pyro_request.h"
 #include "export/pyroscope.h"
 
 /* ---- URLs, names, requests --------------------------------------------- */
