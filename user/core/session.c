@@ -98,7 +98,8 @@ static void note_new_code(struct session *s, uint32_t tgid)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
 
-	unwind_scan(s, tgid);
+	if (s->unwind_on)
+		unwind_procs_mark(&s->unwind, tgid);
 	if (p) {
 		p->modules_stale = true;
 		find_new_allocator(s, p);
@@ -680,6 +681,8 @@ static int run_loop(struct session *s)
 			lt_error("reading events: %s", strerror(-n));
 			return n;
 		}
+		if (s->unwind_on)
+			unwind_procs_flush(&s->unwind);
 		procs_refresh_modules(&s->procs);
 		sync_python(s);
 		release_exited_probes(s);

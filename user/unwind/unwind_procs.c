@@ -142,6 +142,25 @@ int unwind_procs_scan(struct unwind_procs *u, pid_t pid)
 	return err;
 }
 
+void unwind_procs_mark(struct unwind_procs *u, pid_t pid)
+{
+	for (size_t i = 0; i < u->n_pending; i++)
+		if (u->pending[i] == pid)
+			return;
+	if (u->n_pending == UNWIND_PENDING_MAX)
+		unwind_procs_flush(u);
+	u->pending[u->n_pending++] = pid;
+}
+
+void unwind_procs_flush(struct unwind_procs *u)
+{
+	size_t n = u->n_pending;
+
+	u->n_pending = 0;
+	for (size_t i = 0; i < n; i++)
+		unwind_procs_scan(u, u->pending[i]);
+}
+
 void unwind_procs_scan_all(struct unwind_procs *u, pid_t self)
 {
 	DIR *d = opendir("/proc");

@@ -17,10 +17,15 @@ enum unwind_mode {
 	UNWIND_FP,    /* frame pointers only: the cheapest walk */
 };
 
+#define UNWIND_PENDING_MAX 4096
+
 struct unwind_procs {
 	struct unwind_cache cache;
 	int procs_fd;
 	uint64_t scans;
+	/* Processes that mapped new code, rescanned after the event batch. */
+	pid_t pending[UNWIND_PENDING_MAX];
+	size_t n_pending;
 };
 
 /* Parse --unwind's value: 0, or -EINVAL. */
@@ -42,6 +47,14 @@ void unwind_procs_free(struct unwind_procs *u);
 
 /* (Re)read pid's executable mappings and load what the walk needs. */
 int unwind_procs_scan(struct unwind_procs *u, pid_t pid);
+
+/*
+ * pid mapped new code: rescan it at the next flush. Events only mark, so
+ * reading the ring keeps up with a fork storm; a flush after each batch
+ * does the scans, each process once.
+ */
+void unwind_procs_mark(struct unwind_procs *u, pid_t pid);
+void unwind_procs_flush(struct unwind_procs *u);
 
 /* Every process but self (system-wide mode at attach). */
 void unwind_procs_scan_all(struct unwind_procs *u, pid_t self);
