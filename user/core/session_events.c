@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The kernel's events: mappings, forks, execs, exits, new stacks. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "kernel/kmaps.h"
+#include "kernel/links.h"
+#include "kernel/loader.h"
+#include "kernel/probes.h"
+#include "kernel/spawn.h"
+#include "export/export.h"
+#include "export/folded.h"
+#include "lib/log.h"
+#include "lib/monotime.h"
+#include "core/mappings.h"
+#include "lib/proc.h"
+#include "core/procs.h"
+#include "python/census.h"
+#include "core/reclaim.h"
+#include "report/report.h"
+#include "core/session_priv.h"
+#include "core/snapshot.h"
+#include "core/stacks.h"
+#include "unwind/unwind_procs.h"
+
+#define PROT_EXEC     0x4
+#define MAP_ANONYMOUS 0x20
+
+/* ---- mapping events -------------------------------------------------- */
+
+/* The kernel's walk needs the process's mappings and their tables. */
+void session_events_scan(struct session *s, pid_t pid)
+{
+	if (s->unwind_on)
+		unwind_procs_scan(&s->unwind, pid);
+}
+
+/* System-wide: every process there is; new ones come with their mmaps. */
+void session_events_scan_all(struct session *s)
+{
+	if (s->unwind_on)
+		unwind_procs_scan_all(&s->unwind, getpid());
+}
+
+/* An exec'd process: probe its new image's allocator once it is mapped. */
+static void find_new_allocator(struct session *s, struct traced_proc *p)
+{
+	if (s->system_wide || !p->exec_pending)
+		return;
+	p->exec_pending = probes_exec(&s->tracer, p->pid) == 1;
+}
+
+static void note_new_code(struct session *s, uint32_t tgid)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
+
+	if (s->unwind_on)
+		unwind_procs_mark(&s->unwind, tgid);
+	if (p) {
+		p->modules_stale = true;
+		find_new_allocator(s, p);
+	}
+}
+
+/*
+ * exec: the old image's blocks and mappings are gone with it (not leaks);
+ * its modules, name and interpreter are read again.
+ */
+static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
+	long dropped = kmaps_drop_before(s->tracer.maps, tgid, ts_ns,
+					 loader_epoch_ns(&s->tracer));
+
+	mtrack_drop_process(s->mt, tgid);
+	lt_debug("pid %u exec'd: %ld blocks of the old image dropped", tgid,
+		 dropped);
+	if (!p)
+		return;
+	p->modules_stale = true;
+	p->exec_pending = true;
+	find_new_allocator(s, p);
+}
+
+void session_events_note_exit(struct session *s, uint32_t tgid)
+{
+	struct traced_proc *p = procs_get(&s->procs, tgid, false);
+
+	if (p)
+		p->exited = true;
+	if (s->unwind_on)
+		unwind_procs_drop(&s->unwind, tgid);
+}
+
+/*
+ * --pymalloc: each object allocation, where the build calls PyObject_Malloc;
+ * elsewhere pymalloc's arenas are attributed to the lines that made them.
+ */
+static void probe_pymalloc(struct session *s, struct traced_proc *p)
+{
+	int err;
+
+	if (!p->py_routes) {
+		lt_warn("pid %d: this CPython build inlines PyObject_Malloc (LTO): --pymalloc cannot see objects, attributing pymalloc arenas instead",
+			p->pid);
+		return;
+	}
+	err = probes_attach_pymalloc(&s->tracer, p->pid, p->py_path);
+	if (err && err != -ESRCH)
+		lt_warn("pid %d: cannot probe PyObject_Malloc: %s", p->pid,
+			strerror(-err));
+	p->py_objects = !err;
+}
+
+/* Newly found interpreters: tell the kernel side where their frames are. */
+void session_events_sync_python(struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->procs.n; i++) {
+		struct traced_proc *p = s->procs.procs[i];
+
+		if (!p->py_new)
+			continue;
+		p->py_new = false;
+		if (kmaps_set_python(s->tracer.maps, p->pid, &p->py_config))
+			lt_warn("pid %d: cannot enable Python frames", p->pid);
+		if (s->opts->pymalloc)
+			probe_pymalloc(s, p);
+	}
+}
+
+static void note_fork(struct session *s, uint32_t child, uint32_t parent)
+{
+	lt_debug("pid %u forked pid %u: tracing it too", parent, child);
+	procs_get(&s->procs, child, true);
+	probes_add_child(&s->tracer, child);
+}
+
+/* Decode a new Python stack while its code objects are still there. */
+static void name_stack_now(struct session *s, uint32_t tgid, uint64_t id)
+{
+	stack_name_python(s->stacks, procs_get(&s->procs, tgid, false), id);
+}
+
+int session_events_handle(void *ctx, void *data, size_t len)
+{
+	struct session *s = ctx;
+	const struct lt_event *ev = data;
+
+	if (len < sizeof(*ev))
+		return 0;
+	switch (ev->kind) {
+	case LT_EV_MMAP:
+		/*
+		 * File mappings are mostly code and data of libraries;
+		 * PROT_NONE ones only reserve addresses (malloc's arenas,
+		 * guard pages) and use no memory.
+		 */
+		if ((!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings) ||
+		    !ev->prot)
+			mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
+		else
+			mtrack_map(s->mt, ev->tgid, ev->addr, ev->len,
+				   ev->stack_id, ev->ts_ns);
+		if (ev->prot & PROT_EXEC)
+			note_new_code(s, ev->tgid);
+		break;
+	case LT_EV_MUNMAP:
+		mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
+		break;
+	case LT_EV_MREMAP:
+		mtrack_remap(s->mt, ev->tgid, ev->old_addr, ev->old_len,
+			     ev->addr, ev->len);
+		break;
+	case LT_EV_BRK:
+		mtrack_brk(s->mt, ev->tgid, ev->old_addr, ev->addr,
+			   ev->stack_id, ev->ts_ns);
+		break;
+	case LT_EV_EXIT:
+		session_events_note_exit(s, ev->tgid);
+		break;
+	case LT_EV_FORK:
+		note_fork(s, ev->tgid, ev->old_addr);
+		break;
+	case LT_EV_EXEC:
+		note_exec(s, ev->tgid, ev->ts_ns);
+		break;
+	case LT_EV_NEW_STACK:
+		name_stack_now(s, ev->tgid, ev->stack_id);
+		break;
+	}
+	return 0;
+}
