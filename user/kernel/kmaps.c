@@ -8,6 +8,7 @@
 #include "core/snapshot.h"
 #include "kernel/kmaps.h"
 #include "lib/keyhash.h"
+#include "lib/proc.h"
 #include "lib/vec.h"
 
 /* Entries per batch read: aggregates are small, stacks 1.5 KB each. */
@@ -214,16 +215,6 @@ struct doomed_keys {
 	size_t n, cap;
 };
 
-static bool pid_listed(const pid_t *pids, size_t n, __u32 tgid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((__u32)pids[i] == tgid)
-			return true;
-	return false;
-}
-
 /* Both key types start with the tgid. */
 static int collect_doomed(const void *keys, const void *vals, size_t n,
 			  void *ctx)
@@ -234,7 +225,7 @@ static int collect_doomed(const void *keys, const void *vals, size_t n,
 	for (i = 0; i < n; i++) {
 		const char *key = (const char *)keys + i * d->key_size;
 
-		if (!pid_listed(d->pids, d->n_pids, *(const __u32 *)key))
+		if (!proc_listed(d->pids, d->n_pids, *(const __u32 *)key))
 			continue;
 		if (vec_reserve((void **)&d->keys, &d->cap, d->n + 1,
 				d->key_size))

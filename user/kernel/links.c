@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "kernel/links.h"
+#include "lib/proc.h"
 #include "lib/vec.h"
 
 static void release_link(struct tracer_link *l)
@@ -72,16 +73,6 @@ int links_keep(struct tracer *t, struct bpf_link *link, int fd, pid_t pid)
 	return 0;
 }
 
-static bool pid_listed(const pid_t *pids, size_t n, __u32 tgid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((__u32)pids[i] == tgid)
-			return true;
-	return false;
-}
-
 /* Move the links of pids to the end of t->links; returns how many. */
 static size_t gather_links(struct tracer *t, const pid_t *pids, size_t n)
 {
@@ -90,7 +81,7 @@ static size_t gather_links(struct tracer *t, const pid_t *pids, size_t n)
 
 	for (i = 0; i < t->n_links; i++) {
 		l = t->links[i];
-		if (l.pid > 0 && pid_listed(pids, n, l.pid)) {
+		if (l.pid > 0 && proc_listed(pids, n, l.pid)) {
 			doomed++;
 			continue;
 		}
@@ -107,7 +98,7 @@ void links_release_pids(struct tracer *t, const pid_t *pids, size_t n)
 	t->n_links -= doomed;
 	release_links(t->links + t->n_links, doomed);
 	for (i = 0; i < t->n_libs; i++)
-		if (!pid_listed(pids, n, t->libs[i].pid))
+		if (!proc_listed(pids, n, t->libs[i].pid))
 			t->libs[kept++] = t->libs[i];
 	t->n_libs = kept;
 }

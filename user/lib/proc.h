@@ -57,4 +57,15 @@ int proc_open_mapped(pid_t pid, const struct map_entry *e, char *out,
  */
 size_t proc_children(pid_t pid, pid_t **children);
 
+/* Whether tgid is one of the n pids. */
+static inline bool proc_listed(const pid_t *pids, size_t n, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((uint32_t)pids[i] == tgid)
+			return true;
+	return false;
+}
+
 #endif
