@@ -132,8 +132,11 @@ static int probe_module(pid_t pid, const struct map_entry *e,
 					     "PyBytes_Type" };
 	char path[4200];
 	uint64_t addr[5], bias;
+	struct stat st;
 
-	proc_root_path(pid, e->path, path, sizeof(path));
+	/* The file mapped, not one put at its path since (dev, inode). */
+	if (proc_mapped_path(pid, e, path, sizeof(path), &st))
+		return 0;
 	if (elf_symbol_addresses(path, names, 5, addr))
 		return 0; /* unreadable now: try again next time */
 	if (!addr[0]) {

@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "lib/procmaps.h"
+#include "lib/proc.h"
 #include "unwind/unwind_procs.h"
 
 int unwind_parse_mode(const char *s, enum unwind_mode *mode)
@@ -65,21 +66,6 @@ void unwind_procs_free(struct unwind_procs *u)
 	unwind_cache_free(&u->cache);
 }
 
-/* The mapped file itself (through map_files: containers, deleted files). */
-static int open_mapped(pid_t pid, const struct map_entry *e)
-{
-	char path[PATH_MAX + 64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", pid,
-		 (unsigned long long)e->start, (unsigned long long)e->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, e->path);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -93,13 +79,14 @@ static void add_mapping(struct unwind_procs *u, pid_t pid,
 {
 	const struct unwind_module *m;
 	struct lt_unwind_map *km;
+	char path[PATH_MAX + 64];
 	struct stat st;
 	uint64_t bias;
 	int fd;
 
 	if (p->n >= LT_UNWIND_MAX_MAPS || e->path[0] != '/')
 		return;
-	fd = open_mapped(pid, e);
+	fd = proc_open_mapped(pid, e, path, sizeof(path));
 	if (fd < 0)
 		return;
 	m = fstat(fd, &st)
