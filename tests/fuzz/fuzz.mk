@@ -19,6 +19,13 @@ $(FUZZ_OUT)/user/%.o: user/%.c $(OUT)/leaktrace.skel.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(LT_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+# The flame graph's embedded assets: no code to instrument.
+$(FUZZ_OUT)/user/%.o: user/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+$(FUZZ_OUT)/user/export/flamegraph_assets.o: user/export/flamegraph.css \
+	user/export/flamegraph.js
+
 -include $(FUZZ_LIB_OBJS:.o=.d)
 $(FUZZ_OUT)/user/lib/hashmap.o: LT_CFLAGS += -Iuser/lib/compat
 
