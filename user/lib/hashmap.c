@@ -48,8 +48,7 @@ void hashmap__init(struct hashmap *map, hashmap_hash_fn hash_fn,
 	map->sz = 0;
 }
 
-struct hashmap *hashmap__new(hashmap_hash_fn hash_fn,
-			     hashmap_equal_fn equal_fn,
+struct hashmap *hashmap__new(hashmap_hash_fn hash_fn, hashmap_equal_fn equal_fn,
 			     void *ctx)
 {
 	struct hashmap *map = malloc(sizeof(struct hashmap));
@@ -127,9 +126,8 @@ static int hashmap_grow(struct hashmap *map)
 	return 0;
 }
 
-static bool hashmap_find_entry(const struct hashmap *map,
-			       const long key, size_t hash,
-			       struct hashmap_entry ***pprev,
+static bool hashmap_find_entry(const struct hashmap *map, const long key,
+			       size_t hash, struct hashmap_entry ***pprev,
 			       struct hashmap_entry **entry)
 {
 	struct hashmap_entry *cur, **prev_ptr;
@@ -137,8 +135,7 @@ static bool hashmap_find_entry(const struct hashmap *map,
 	if (!map->buckets)
 		return false;
 
-	for (prev_ptr = &map->buckets[hash], cur = *prev_ptr;
-	     cur;
+	for (prev_ptr = &map->buckets[hash], cur = *prev_ptr; cur;
 	     prev_ptr = &cur->next, cur = cur->next) {
 		if (map->equal_fn(cur->key, key, map->ctx)) {
 			if (pprev)
@@ -152,8 +149,8 @@ static bool hashmap_find_entry(const struct hashmap *map,
 }
 
 int hashmap_insert(struct hashmap *map, long key, long value,
-		   enum hashmap_insert_strategy strategy,
-		   long *old_key, long *old_value)
+		   enum hashmap_insert_strategy strategy, long *old_key,
+		   long *old_value)
 {
 	struct hashmap_entry *entry;
 	size_t h;
@@ -217,8 +214,8 @@ bool hashmap_find(const struct hashmap *map, long key, long *value)
 	return true;
 }
 
-bool hashmap_delete(struct hashmap *map, long key,
-		    long *old_key, long *old_value)
+bool hashmap_delete(struct hashmap *map, long key, long *old_key,
+		    long *old_value)
 {
 	struct hashmap_entry **pprev, *entry;
 	size_t h;

@@ -20,11 +20,12 @@ static inline size_t hash_bits(size_t h, int bits)
 
 #if (__SIZEOF_SIZE_T__ == __SIZEOF_LONG_LONG__)
 	/* LP64 case */
-	return (h * 11400714819323198485llu) >> (__SIZEOF_LONG_LONG__ * 8 - bits);
+	return (h * 11400714819323198485llu) >>
+	       (__SIZEOF_LONG_LONG__ * 8 - bits);
 #elif (__SIZEOF_SIZE_T__ <= __SIZEOF_LONG__)
 	return (h * 2654435769lu) >> (__SIZEOF_LONG__ * 8 - bits);
 #else
-#	error "Unsupported size_t size"
+#error "Unsupported size_t size"
 #endif
 }
 
@@ -82,8 +83,7 @@ struct hashmap {
 
 void hashmap__init(struct hashmap *map, hashmap_hash_fn hash_fn,
 		   hashmap_equal_fn equal_fn, void *ctx);
-struct hashmap *hashmap__new(hashmap_hash_fn hash_fn,
-			     hashmap_equal_fn equal_fn,
+struct hashmap *hashmap__new(hashmap_hash_fn hash_fn, hashmap_equal_fn equal_fn,
 			     void *ctx);
 void hashmap__clear(struct hashmap *map);
 void hashmap__free(struct hashmap *map);
@@ -112,12 +112,15 @@ enum hashmap_insert_strategy {
 	HASHMAP_APPEND,
 };
 
-#define hashmap_cast_ptr(p) ({								\
-	_Static_assert((__builtin_constant_p((p)) ? (p) == NULL : 0) ||			\
-				sizeof(*(p)) == sizeof(long),				\
-		       #p " pointee should be a long-sized integer or a pointer");	\
-	(long *)(p);									\
-})
+#define hashmap_cast_ptr(p)                                                      \
+	({                                                                       \
+		_Static_assert(                                                  \
+			(__builtin_constant_p((p)) ? (p) == NULL : 0) ||         \
+				sizeof(*(p)) == sizeof(long),                    \
+			#p                                                       \
+			" pointee should be a long-sized integer or a pointer"); \
+		(long *)(p);                                                     \
+	})
 
 /*
  * hashmap__insert() adds key/value entry w/ various semantics, depending on
@@ -127,36 +130,37 @@ enum hashmap_insert_strategy {
  * management.
  */
 int hashmap_insert(struct hashmap *map, long key, long value,
-		   enum hashmap_insert_strategy strategy,
-		   long *old_key, long *old_value);
+		   enum hashmap_insert_strategy strategy, long *old_key,
+		   long *old_value);
 
-#define hashmap__insert(map, key, value, strategy, old_key, old_value) \
-	hashmap_insert((map), (long)(key), (long)(value), (strategy),  \
-		       hashmap_cast_ptr(old_key),		       \
-		       hashmap_cast_ptr(old_value))
+#define hashmap__insert(map, key, value, strategy, old_key, old_value)         \
+	hashmap_insert((map), (long)(key), (long)(value), (strategy),          \
+		       hashmap_cast_ptr(old_key), hashmap_cast_ptr(old_value))
 
-#define hashmap__add(map, key, value) \
+#define hashmap__add(map, key, value)                                          \
 	hashmap__insert((map), (key), (value), HASHMAP_ADD, NULL, NULL)
 
-#define hashmap__set(map, key, value, old_key, old_value) \
-	hashmap__insert((map), (key), (value), HASHMAP_SET, (old_key), (old_value))
+#define hashmap__set(map, key, value, old_key, old_value)                      \
+	hashmap__insert((map), (key), (value), HASHMAP_SET, (old_key),         \
+			(old_value))
 
-#define hashmap__update(map, key, value, old_key, old_value) \
-	hashmap__insert((map), (key), (value), HASHMAP_UPDATE, (old_key), (old_value))
+#define hashmap__update(map, key, value, old_key, old_value)                   \
+	hashmap__insert((map), (key), (value), HASHMAP_UPDATE, (old_key),      \
+			(old_value))
 
-#define hashmap__append(map, key, value) \
+#define hashmap__append(map, key, value)                                       \
 	hashmap__insert((map), (key), (value), HASHMAP_APPEND, NULL, NULL)
 
-bool hashmap_delete(struct hashmap *map, long key, long *old_key, long *old_value);
+bool hashmap_delete(struct hashmap *map, long key, long *old_key,
+		    long *old_value);
 
-#define hashmap__delete(map, key, old_key, old_value)		       \
-	hashmap_delete((map), (long)(key),			       \
-		       hashmap_cast_ptr(old_key),		       \
+#define hashmap__delete(map, key, old_key, old_value)                          \
+	hashmap_delete((map), (long)(key), hashmap_cast_ptr(old_key),          \
 		       hashmap_cast_ptr(old_value))
 
 bool hashmap_find(const struct hashmap *map, long key, long *value);
 
-#define hashmap__find(map, key, value) \
+#define hashmap__find(map, key, value)                                         \
 	hashmap_find((map), (long)(key), hashmap_cast_ptr(value))
 
 /*
@@ -165,8 +169,8 @@ bool hashmap_find(const struct hashmap *map, long key, long *value);
  * @cur: struct hashmap_entry * used as a loop cursor
  * @bkt: integer used as a bucket loop cursor
  */
-#define hashmap__for_each_entry(map, cur, bkt)				    \
-	for (bkt = 0; bkt < (map)->cap; bkt++)				    \
+#define hashmap__for_each_entry(map, cur, bkt)                                 \
+	for (bkt = 0; bkt < (map)->cap; bkt++)                                 \
 		for (cur = (map)->buckets[bkt]; cur; cur = cur->next)
 
 /*
@@ -177,10 +181,12 @@ bool hashmap_find(const struct hashmap *map, long key, long *value);
  * @tmp: struct hashmap_entry * used as a temporary next cursor storage
  * @bkt: integer used as a bucket loop cursor
  */
-#define hashmap__for_each_entry_safe(map, cur, tmp, bkt)		    \
-	for (bkt = 0; bkt < (map)->cap; bkt++)				    \
-		for (cur = (map)->buckets[bkt];				    \
-		     cur && ({tmp = cur->next; true; });		    \
+#define hashmap__for_each_entry_safe(map, cur, tmp, bkt)                       \
+	for (bkt = 0; bkt < (map)->cap; bkt++)                                 \
+		for (cur = (map)->buckets[bkt]; cur && ({                      \
+							tmp = cur->next;       \
+							true;                  \
+						});                            \
 		     cur = tmp)
 
 /*
@@ -189,20 +195,26 @@ bool hashmap_find(const struct hashmap *map, long key, long *value);
  * @cur: struct hashmap_entry * used as a loop cursor
  * @key: key to iterate entries for
  */
-#define hashmap__for_each_key_entry(map, cur, _key)			    \
-	for (cur = (map)->buckets					    \
-		     ? (map)->buckets[hash_bits((map)->hash_fn((_key), (map)->ctx), (map)->cap_bits)] \
-		     : NULL;						    \
-	     cur;							    \
-	     cur = cur->next)						    \
+#define hashmap__for_each_key_entry(map, cur, _key)                            \
+	for (cur = (map)->buckets                                              \
+			   ? (map)->buckets[hash_bits(                         \
+				     (map)->hash_fn((_key), (map)->ctx),       \
+				     (map)->cap_bits)]                         \
+			   : NULL;                                             \
+	     cur; cur = cur->next)                                             \
 		if ((map)->equal_fn(cur->key, (_key), (map)->ctx))
 
-#define hashmap__for_each_key_entry_safe(map, cur, tmp, _key)		    \
-	for (cur = (map)->buckets					    \
-		     ? (map)->buckets[hash_bits((map)->hash_fn((_key), (map)->ctx), (map)->cap_bits)] \
-		     : NULL;						    \
-	     cur && ({ tmp = cur->next; true; });			    \
-	     cur = tmp)							    \
+#define hashmap__for_each_key_entry_safe(map, cur, tmp, _key)                  \
+	for (cur = (map)->buckets                                              \
+			   ? (map)->buckets[hash_bits(                         \
+				     (map)->hash_fn((_key), (map)->ctx),       \
+				     (map)->cap_bits)]                         \
+			   : NULL;                                             \
+	     cur && ({                                                         \
+		     tmp = cur->next;                                          \
+		     true;                                                     \
+	     });                                                               \
+	     cur = tmp)                                                        \
 		if ((map)->equal_fn(cur->key, (_key), (map)->ctx))
 
 #endif /* __LIBBPF_HASHMAP_H */
