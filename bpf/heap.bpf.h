@@ -118,15 +118,13 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 					__u64 stack_id)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
-	struct lt_alloc_info info = {
-		.stack_id = stack_id,
-		/* Age buckets, and telling blocks from before an exec. */
-		.ts_ns = bpf_ktime_get_ns(),
-	};
+	struct lt_alloc_info info = { .stack_id = stack_id };
 	long err;
 
 	if (size < min_size || size > max_size)
 		return;
+	/* Age buckets, and telling blocks from before an exec. */
+	info.ts_ns = bpf_ktime_get_ns();
 	block_weight(size, &info.size, &info.count_w);
 	if (!stat_add(tgid, stack_id, info.ts_ns, info.size, info.count_w))
 		return;
