@@ -239,12 +239,31 @@ class BadInputTest(LTTestCase):
         self.refused(["-c", "echo \"unclosed", "1", "1"], "unbalanced")
 
     def test_command_with_escape_sequence(self):
-        """A hostile -c string is shown escaped: no raw ESC on stderr
-        (status 1: a command that is not found cannot be traced)."""
+        """A hostile -c string is shown escaped: no raw ESC on stderr."""
         line = self.refused(["-c", "\x1b[2Jnope", "1", "1"],
-                            "command not found", status=1)
+                            "command not found")
         self.assertNotIn("\x1b", line)
         self.assertIn("\\x1b", line)
+
+    def test_command_not_found(self):
+        """A command the PATH search cannot find is an invalid argument,
+        refused before anything is forked or attached."""
+        self.refused(["-c", "lt-no-such-command-zz --flag", "1", "1"],
+                     "lt-no-such-command-zz: command not found")
+
+    def test_command_missing_path(self):
+        self.refused(["-c", "/nonexistent/lt/prog", "1", "1"],
+                     "No such file or directory")
+
+    def test_command_is_directory(self):
+        self.refused(["-c", "/tmp", "1", "1"], "Is a directory")
+
+    def test_command_not_executable(self):
+        data = self.path("data.txt")
+        with open(data, "w") as f:
+            f.write("not a program\n")
+        os.chmod(data, 0o644)
+        self.refused(["-c", data, "1", "1"], "Permission denied")
 
     def test_duplicate_pid(self):
         """-p PID -p PID traces one process and says so."""

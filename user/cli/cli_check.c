@@ -2,6 +2,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -111,6 +113,54 @@ static const char *wordexp_why(int err)
 	}
 }
 
+/* 0 when path names a file exec could run: a regular file we may execute. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK))
+		return -EACCES;
+	return 0;
+}
+
+/* The PATH search execvp makes, so a missing command is refused up front. */
+static int find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	size_t len;
+
+	if (strchr(name, '/'))
+		return runnable(name);
+	if (!path)
+		path = "/bin:/usr/bin";
+	while (*path) {
+		len = strcspn(path, ":");
+		if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)len, path,
+			     len ? "/" : "", name) < (int)sizeof(buf) &&
+		    !runnable(buf))
+			return 0;
+		path += len + (path[len] == ':');
+	}
+	return -ENOENT;
+}
+
+static int check_program(const char *name)
+{
+	int err = find_program(name);
+
+	if (!err)
+		return 0;
+	lt_error("cannot run %s: %s", name,
+		 err == -ENOENT && !strchr(name, '/') ? "command not found"
+						      : strerror(-err));
+	return usage();
+}
+
 static int check_command(const char *command)
 {
 	wordexp_t we;
@@ -120,12 +170,17 @@ static int check_command(const char *command)
 		return 0;
 	memset(&we, 0, sizeof(we));
 	err = wordexp(command, &we, WRDE_NOCMD);
-	if (!err || err == WRDE_NOSPACE)
+	if (!err && !we.we_wordc) {
 		wordfree(&we);
-	if (!err && !we.we_wordc)
 		err = WRDE_BADVAL;
-	if (!err)
-		return 0;
+	}
+	if (!err) {
+		err = check_program(we.we_wordv[0]);
+		wordfree(&we);
+		return err;
+	}
+	if (err == WRDE_NOSPACE)
+		wordfree(&we);
 	lt_error("invalid -c \"%s\": %s", command, wordexp_why(err));
 	return usage();
 }
