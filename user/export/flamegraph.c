@@ -187,7 +187,15 @@ static int by_name(const void *a, const void *b)
 
 /* ---- SVG text ---------------------------------------------------------- */
 
-/* Escaped for text and attributes; invalid UTF-8 and controls become '?'. */
+/* XML 1.0 allows neither controls nor U+FFFE/U+FFFF, even as references. */
+static bool xml_forbidden(const unsigned char *s, size_t n)
+{
+	if (!n || *s < 0x20 || *s == 0x7f)
+		return true;
+	return n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe;
+}
+
+/* Escaped for text and attributes; what XML forbids becomes '?'. */
 static void xml_put(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -205,7 +213,7 @@ static void xml_put(FILE *out, const char *str)
 			fputs("&quot;", out);
 		else if (*s == '\n')
 			fputs("&#10;", out);
-		else if (!n || *s < 0x20 || *s == 0x7f)
+		else if (xml_forbidden(s, n))
 			fputc('?', out);
 		else
 			fwrite(s, 1, n, out);

@@ -46,20 +46,33 @@ static void build(struct profile *p)
 	assert_int_equal(profile_add(p, f, 2, 0, 0, 3000, 10, "app"), 0);
 }
 
+static char *render_with(const struct profile *p, const struct fg_options *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(flamegraph_write(f, p, o), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
 static char *render(const struct profile *p, bool growth, bool roots)
 {
 	struct fg_options o = { .title = "t",
 				.subtitle = "s",
 				.growth = growth,
 				.process_roots = roots };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 
-	assert_non_null(f);
-	assert_int_equal(flamegraph_write(f, p, &o), 0);
-	assert_int_equal(fclose(f), 0);
-	return buf;
+	return render_with(p, &o);
+}
+
+static char *render_titled(const struct profile *p, const char *title)
+{
+	struct fg_options o = { .title = title, .subtitle = "s" };
+
+	return render_with(p, &o);
 }
 
 /* The <g ...> opening tag of the frame named name (first one). */
@@ -232,6 +245,14 @@ static void test_escaping_and_labels(void **state)
 		svg, "data-n=\"a_function_with_a_rather_long_name_indeed\""));
 	assert_null(strstr(
 		svg, ">a_function_with_a_rather_long_name_indeed</text>"));
+	free(svg);
+	/* Noncharacters XML forbids, a tab and an escape in the title. */
+	f[0] = frame(&p, "nc\xef\xbf\xbe\xef\xbf\xbf\xef\xbf\xbdx", FK_NATIVE);
+	assert_int_equal(profile_add(&p, f, 2, 1, 1, 1, 1, "x<y"), 0);
+	svg = render_titled(&p, "ti\ttle\x1b[7m");
+	assert_non_null(strstr(svg, "data-n=\"nc??\xef\xbf\xbdx\""));
+	assert_non_null(strstr(svg, ">ti?tle?[7m</text>"));
+	assert_null(strstr(svg, "\x1b"));
 	free(svg);
 	profile_free(&p);
 }
