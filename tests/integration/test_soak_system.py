@@ -93,6 +93,10 @@ class SystemSoakTest(LTTestCase):
         stop_s = time.monotonic() - t0
         lt.finish_output()
         self.assertEqual(rc, 0, "leaktrace exit status\n" + lt.describe())
+        # Ctrl-C gives the final report before the next periodic one would
+        # have come (a backlog of per-exec walks once took 5 s here).
+        self.assertLess(stop_s, INTERVAL_S, "%.2f s from Ctrl-C to exit"
+                        % stop_s)
         for i, got in enumerate(runs):
             self.assertEqual(got, reference, "run %d: workload results "
                              "differ from the untraced run" % i)

@@ -199,6 +199,7 @@ static void teardown(struct session *s)
 	stack_store_free(s->stacks);
 	procs_free(&s->procs);
 	mtrack_free(s->mt);
+	free(s->execs);
 	if (s->unwind_on)
 		unwind_procs_free(&s->unwind);
 }

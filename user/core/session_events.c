@@ -21,6 +21,7 @@
 #include "lib/monotime.h"
 #include "core/mappings.h"
 #include "lib/proc.h"
+#include "lib/vec.h"
 #include "core/procs.h"
 #include "python/census.h"
 #include "core/reclaim.h"
@@ -69,19 +70,68 @@ static void note_new_code(struct session *s, uint32_t tgid)
 	}
 }
 
+/* Enough execs queued to be worth one walk of the block map. */
+#define EXEC_BATCH 256
+
+static int cmp_exec(const void *a, const void *b)
+{
+	const struct kmaps_exec *x = a, *y = b;
+
+	return (x->tgid > y->tgid) - (x->tgid < y->tgid);
+}
+
+/* Before a report reads the aggregates, and whenever the queue is full. */
+void session_events_drop_exec_blocks(struct session *s)
+{
+	size_t i;
+
+	if (!s->n_execs)
+		return;
+	qsort(s->execs, s->n_execs, sizeof(*s->execs), cmp_exec);
+	kmaps_drop_before(s->tracer.maps, s->execs, s->n_execs,
+			  loader_epoch_ns(&s->tracer));
+	for (i = 0; i < s->n_execs; i++)
+		lt_debug("pid %d exec'd: %ld blocks of the old image dropped",
+			 s->execs[i].tgid, s->execs[i].dropped);
+	s->n_execs = 0;
+}
+
+/* One entry a process: blocks before its latest exec are all the old's. */
+static void queue_exec(struct session *s, pid_t tgid, uint64_t ts_ns)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_execs; i++)
+		if (s->execs[i].tgid == tgid) {
+			if (ts_ns > s->execs[i].exec_ns)
+				s->execs[i].exec_ns = ts_ns;
+			return;
+		}
+	if (VEC_RESERVE(&s->execs, &s->cap_execs, s->n_execs + 1)) {
+		/* No memory to queue: drop now, alone. */
+		struct kmaps_exec e = { .tgid = tgid, .exec_ns = ts_ns };
+
+		kmaps_drop_before(s->tracer.maps, &e, 1,
+				  loader_epoch_ns(&s->tracer));
+		return;
+	}
+	s->execs[s->n_execs++] =
+		(struct kmaps_exec){ .tgid = tgid, .exec_ns = ts_ns };
+	if (s->n_execs >= EXEC_BATCH)
+		session_events_drop_exec_blocks(s);
+}
+
 /*
  * exec: the old image's blocks and mappings are gone with it (not leaks);
- * its modules, name and interpreter are read again.
+ * its modules, name and interpreter are read again. The blocks are dropped
+ * in batches: a system-wide session sees every exec on the machine.
  */
 static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
-	long dropped = kmaps_drop_before(s->tracer.maps, tgid, ts_ns,
-					 loader_epoch_ns(&s->tracer));
 
+	queue_exec(s, tgid, ts_ns);
 	mtrack_drop_process(s->mt, tgid);
-	lt_debug("pid %u exec'd: %ld blocks of the old image dropped", tgid,
-		 dropped);
 	if (!p)
 		return;
 	p->modules_stale = true;

@@ -37,6 +37,9 @@ struct session {
 	bool targets_gone;
 	struct unwind_procs unwind; /* --unwind=dwarf: tables in the kernel */
 	bool unwind_on;
+	/* exec'd, their old image's blocks not dropped yet: one walk for all */
+	struct kmaps_exec *execs;
+	size_t n_execs, cap_execs;
 };
 
 /* session_events.c: the kernel's event ring and what each event changes. */
@@ -45,6 +48,7 @@ void session_events_scan(struct session *s, pid_t pid);
 void session_events_scan_all(struct session *s);
 void session_events_note_exit(struct session *s, uint32_t tgid);
 void session_events_sync_python(struct session *s);
+void session_events_drop_exec_blocks(struct session *s);
 
 /* session_report.c: one report (final: the last one), censuses, and
  * whether reports name processes at the root of their stacks. */

@@ -21,6 +21,7 @@
 #include "lib/monotime.h"
 #include "core/mappings.h"
 #include "lib/proc.h"
+#include "lib/vec.h"
 #include "core/procs.h"
 #include "python/census.h"
 #include "core/reclaim.h"
@@ -177,7 +178,8 @@ static bool is_root_target(const struct session *s, pid_t pid)
  */
 static void forget_exited(struct session *s)
 {
-	size_t i = 0;
+	pid_t *gone = NULL;
+	size_t i = 0, n = 0, cap = 0;
 
 	while (i < s->procs.n) {
 		struct traced_proc *p = s->procs.procs[i];
@@ -187,10 +189,16 @@ static void forget_exited(struct session *s)
 			i++;
 			continue;
 		}
-		probes_drop_pid(&s->tracer, pid);
+		if (VEC_RESERVE(&gone, &cap, n + 1))
+			probes_drop_pids(&s->tracer, &pid, 1);
+		else
+			gone[n++] = pid;
 		mtrack_drop_process(s->mt, pid);
 		procs_remove(&s->procs, pid);
 	}
+	/* All at once: each walk of the kernel's maps costs their size. */
+	probes_drop_pids(&s->tracer, gone, n);
+	free(gone);
 }
 
 /* --objects: a census of every CPython process; the first is the baseline. */
@@ -242,6 +250,7 @@ int session_report(struct session *s, bool final)
 	int err;
 
 	ring_buffer__consume(s->rb);
+	session_events_drop_exec_blocks(s);
 	procs_refresh_modules(&s->procs);
 	now = monotime_ns();
 	err = take_snapshot(s, now, &agg, &snap);

@@ -272,12 +272,49 @@ long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n)
 }
 
 struct old_blocks {
-	__u32 tgid;
-	uint64_t before;
+	struct kmaps_exec *execs; /* sorted by tgid */
+	size_t n_execs;
 	struct lt_alloc_key *keys;
 	struct lt_alloc_info *infos;
 	size_t n, cap;
 };
+
+static int cmp_exec_tgid(const void *key, const void *elem)
+{
+	pid_t tgid = *(const pid_t *)key;
+	const struct kmaps_exec *e = elem;
+
+	return (tgid > e->tgid) - (tgid < e->tgid);
+}
+
+static struct kmaps_exec *exec_of(const struct old_blocks *o, __u32 tgid)
+{
+	pid_t key = (pid_t)tgid;
+
+	return bsearch(&key, o->execs, o->n_execs, sizeof(*o->execs),
+		       cmp_exec_tgid);
+}
+
+static int keep_old(struct old_blocks *o, const struct lt_alloc_key *key,
+		    const struct lt_alloc_info *info)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 256;
+		void *kk = realloc(o->keys, cap * sizeof(*o->keys));
+		void *vv =
+			kk ? realloc(o->infos, cap * sizeof(*o->infos)) : NULL;
+
+		if (kk)
+			o->keys = kk;
+		if (!vv)
+			return -ENOMEM;
+		o->infos = vv;
+		o->cap = cap;
+	}
+	o->keys[o->n] = *key;
+	o->infos[o->n++] = *info;
+	return 0;
+}
 
 static int collect_old(const void *keys, const void *vals, size_t n, void *ctx)
 {
@@ -287,24 +324,10 @@ static int collect_old(const void *keys, const void *vals, size_t n, void *ctx)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (k[i].tgid != o->tgid || v[i].ts_ns >= o->before)
-			continue;
-		if (o->n == o->cap) {
-			size_t cap = o->cap ? 2 * o->cap : 256;
-			void *kk = realloc(o->keys, cap * sizeof(*o->keys));
-			void *vv =
-				kk ? realloc(o->infos, cap * sizeof(*o->infos))
-				   : NULL;
+		const struct kmaps_exec *e = exec_of(o, k[i].tgid);
 
-			if (kk)
-				o->keys = kk;
-			if (!vv)
-				return -ENOMEM;
-			o->infos = vv;
-			o->cap = cap;
-		}
-		o->keys[o->n] = k[i];
-		o->infos[o->n++] = v[i];
+		if (e && v[i].ts_ns < e->exec_ns && keep_old(o, &k[i], &v[i]))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -327,20 +350,25 @@ static void unaccount(const struct kmaps *k, const struct lt_alloc_info *b,
 	bpf_map_update_elem(k->stats, &key, &st, BPF_EXIST);
 }
 
-long kmaps_drop_before(const struct kmaps *k, pid_t pid, uint64_t exec_ns,
-		       uint64_t epoch_ns)
+long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
+		       size_t n, uint64_t epoch_ns)
 {
-	struct old_blocks o = { .tgid = pid, .before = exec_ns };
+	struct old_blocks o = { .execs = execs, .n_execs = n };
 	long dropped = 0;
 	size_t i;
 
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		execs[i].dropped = 0;
 	kmaps_walk(k->allocs, sizeof(struct lt_alloc_key),
 		   sizeof(struct lt_alloc_info), KEY_BATCH, collect_old, &o);
 	for (i = 0; i < o.n; i++) {
 		/* A free racing with us took it out already. */
 		if (bpf_map_delete_elem(k->allocs, &o.keys[i]))
 			continue;
-		unaccount(k, &o.infos[i], pid, epoch_ns);
+		unaccount(k, &o.infos[i], o.keys[i].tgid, epoch_ns);
+		exec_of(&o, o.keys[i].tgid)->dropped++;
 		dropped++;
 	}
 	free(o.keys);

@@ -59,13 +59,22 @@ struct kmaps_unwind {
 };
 const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);
 
+/* A process that exec'd, and when (the ts_ns clock of its blocks). */
+struct kmaps_exec {
+	pid_t tgid;
+	uint64_t exec_ns;
+	long dropped; /* out: its blocks from before the exec */
+};
+
 /*
- * A process exec'd at exec_ns: drop its blocks allocated before (they went
- * with the old image), taking them out of their aggregates. epoch_ns: the
- * age bucket width (0: none). Returns the blocks dropped.
+ * Processes exec'd: drop their blocks allocated before (they went with the
+ * old image), taking them out of their aggregates, in one walk of the block
+ * map for all of them (a walk costs the map's size, not its contents).
+ * execs must be sorted by tgid, one entry each. epoch_ns: the age bucket
+ * width (0: none). Returns the blocks dropped.
  */
-long kmaps_drop_before(const struct kmaps *k, pid_t pid, uint64_t exec_ns,
-		       uint64_t epoch_ns);
+long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
+		       size_t n, uint64_t epoch_ns);
 
 /* The ring of mapping, fork, exit and new-stack events. */
 struct ring_buffer *kmaps_event_ring(const struct kmaps *k,

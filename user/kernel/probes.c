@@ -495,10 +495,12 @@ int probes_exec(struct tracer *t, pid_t pid)
 	return attach_allocator(t, &lib);
 }
 
-void probes_drop_pid(struct tracer *t, pid_t pid)
+void probes_drop_pids(struct tracer *t, const pid_t *pids, size_t n)
 {
-	links_release_pids(t, &pid, 1);
-	kmaps_forget_processes(t->maps, &pid, 1);
+	if (!n)
+		return;
+	links_release_pids(t, pids, n);
+	kmaps_forget_processes(t->maps, pids, n);
 }
 
 int probes_attach_pymalloc(struct tracer *t, pid_t pid, const char *path)

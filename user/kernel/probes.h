@@ -31,8 +31,8 @@ int probes_attach_pymalloc(struct tracer *t, pid_t pid, const char *path);
 /* System-wide: probe every allocator library mapped by any process now. */
 int probes_attach_all(struct tracer *t);
 
-/* A process is gone: drop its probes and what the kernel keeps for it. */
-void probes_drop_pid(struct tracer *t, pid_t pid);
+/* Processes gone: drop their probes and what the kernel keeps for them. */
+void probes_drop_pids(struct tracer *t, const pid_t *pids, size_t n);
 
 /*
  * A traced process exec'd: find the allocator of its new image and
