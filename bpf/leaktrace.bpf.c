@@ -39,6 +39,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 /*
  * Children of traced processes (gunicorn workers) are traced too: the
  * syscalls at once, the allocator once user space has attached to them.
+ * They start with their parent's mappings, which user space copies.
  */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process_fork, struct task_struct *parent,
@@ -52,13 +53,18 @@ int BPF_PROG(process_fork, struct task_struct *parent,
 	ev.tgid = BPF_CORE_READ(child, tgid);
 	if (ev.tgid != ptgid && is_target(ptgid))
 		unwind_copy_proc(ptgid, ev.tgid);
-	if (system_wide || ev.tgid == ptgid || !is_target(ptgid))
+	if (ev.tgid == ptgid || !is_target(ptgid))
 		return 0;
+	ev.old_addr = ptgid;
+	/* System-wide, user space only copies the parent's mappings. */
+	if (system_wide) {
+		emit(&ev, false);
+		return 0;
+	}
 	bpf_map_update_elem(&targets, &ev.tgid, &one, BPF_ANY);
 	py = bpf_map_lookup_elem(&py_procs, &ptgid);
 	if (py)
 		bpf_map_update_elem(&py_procs, &ev.tgid, py, BPF_ANY);
-	ev.old_addr = ptgid;
 	emit(&ev, true);
 	return 0;
 }

@@ -12,9 +12,14 @@
 #define LT_MAX_NEST	   4
 #define LT_COMM_LEN	   16
 
-/* Stack ids 0 and 1 are reserved; real ids are 64-bit hashes >= 2. */
-#define LT_STACK_UNKNOWN   0ULL /* user stack could not be captured */
-#define LT_STACK_ALLOCATOR 1ULL /* mapping made by the allocator itself */
+/*
+ * Reserved stack ids have bit 1 clear; real ids are 64-bit hashes with
+ * bit 1 set. User space keeps more of them (core/mappings.c).
+ */
+#define LT_STACK_UNKNOWN      0ULL /* user stack could not be captured */
+#define LT_STACK_ALLOCATOR    1ULL /* mapping made by the allocator itself */
+/* User space only: mapped memory found in /proc/PID/maps after lost events. */
+#define LT_STACK_UNATTRIBUTED 4ULL
 
 /* Loss and health counters, summed over CPUs by user space. */
 enum lt_counter {

@@ -353,6 +353,194 @@ void mtrack_drop_process(struct mtrack *t, uint32_t tgid)
 	t->nprocs--;
 }
 
+void mtrack_reserve(struct mtrack *t, uint32_t tgid, uint64_t addr,
+		    uint64_t len)
+{
+	mtrack_map(t, tgid, addr, len, MTRACK_RESERVED, 0);
+}
+
+/* Insert a copy of every record of n into p, uncounted. */
+static void copy_uncounted(struct mtrack *t, struct mproc *p,
+			   const struct mrec *n)
+{
+	while (n) {
+		copy_uncounted(t, p, n->left);
+		insert_range(t, p, n->start, n->end, MTRACK_RESERVED, 0);
+		n = n->right;
+	}
+}
+
+void mtrack_fork(struct mtrack *t, uint32_t parent, uint32_t child)
+{
+	struct mproc *c, *p;
+
+	mtrack_drop_process(t, child); /* a reused pid's leftovers */
+	if (!find_proc(t, parent))
+		return;
+	c = find_or_add_proc(t, child);
+	/* find_or_add_proc may move the array: look the parent up again. */
+	p = find_proc(t, parent);
+	if (c && p)
+		copy_uncounted(t, c, p->root);
+}
+
+long mtrack_tgids(const struct mtrack *t, uint32_t **out)
+{
+	size_t i;
+
+	*out = NULL;
+	if (!t->nprocs)
+		return 0;
+	*out = calloc(t->nprocs, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < t->nprocs; i++)
+		(*out)[i] = t->procs[i].tgid;
+	return (long)t->nprocs;
+}
+
+/* ---- Resynchronisation --------------------------------------------- */
+
+/* The records of a process in address order, and the new ones made. */
+struct resync {
+	struct mtrack *t;
+	struct mrec **old;
+	size_t n_old, next;	     /* next: first old record not yet passed */
+	struct mrec *root;	     /* the new treap */
+	struct mrec *last;	     /* its highest record */
+	const struct mrec *last_src; /* the old record last was cut from */
+	size_t nrecs;
+	uint64_t fill_stack;
+	int64_t kept;	/* counted bytes kept from old records */
+	int64_t filled; /* counted bytes added */
+	bool nomem;
+};
+
+static bool is_counted(uint64_t stack_id)
+{
+	return stack_id != MTRACK_RESERVED;
+}
+
+static void flatten(struct mrec *n, struct mrec **out, size_t *i)
+{
+	while (n) {
+		flatten(n->left, out, i);
+		out[(*i)++] = n;
+		n = n->right;
+	}
+}
+
+/*
+ * Append [a, b) to the new treap. A piece of the record the previous one
+ * came from (src), or more filler right after filler, extends it: one
+ * mapping split by mprotect stays one record.
+ */
+static void resync_emit(struct resync *r, uint64_t a, uint64_t b,
+			uint64_t stack_id, uint64_t ts_ns,
+			const struct mrec *src)
+{
+	struct mrec *n;
+
+	if (r->last && r->last->end == a && r->last_src == src &&
+	    r->last->stack_id == stack_id) {
+		r->last->end = b;
+		return;
+	}
+	n = new_record(r->t, a, b, stack_id, ts_ns);
+	if (!n) {
+		r->nomem = true;
+		return;
+	}
+	r->root = treap_merge(r->root, n);
+	r->last = n;
+	r->last_src = src;
+	r->nrecs++;
+}
+
+static void fill(struct resync *r, uint64_t a, uint64_t b, bool counts)
+{
+	uint64_t stack_id = counts ? r->fill_stack : MTRACK_RESERVED;
+
+	if (a >= b)
+		return;
+	if (is_counted(stack_id))
+		r->filled += (int64_t)(b - a);
+	resync_emit(r, a, b, stack_id, 0, NULL);
+}
+
+/* Keep what old records hold of one live range; fill what they do not. */
+static void resync_range(struct resync *r, const struct mrange *l)
+{
+	uint64_t pos = l->start;
+	size_t i;
+
+	while (r->next < r->n_old && r->old[r->next]->end <= l->start)
+		r->next++;
+	for (i = r->next; i < r->n_old && r->old[i]->start < l->end; i++) {
+		const struct mrec *o = r->old[i];
+		uint64_t a = o->start > pos ? o->start : pos;
+		uint64_t b = o->end < l->end ? o->end : l->end;
+
+		fill(r, pos, a, l->counts);
+		resync_emit(r, a, b, o->stack_id, o->ts_ns, o);
+		if (is_counted(o->stack_id))
+			r->kept += (int64_t)(b - a);
+		pos = b;
+	}
+	fill(r, pos, l->end, l->counts);
+}
+
+static int64_t counted_bytes(struct mrec *const *recs, size_t n)
+{
+	int64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (is_counted(recs[i]->stack_id))
+			sum += (int64_t)(recs[i]->end - recs[i]->start);
+	return sum;
+}
+
+static int resync_proc(struct mtrack *t, struct mproc *p,
+		       const struct mrange *live, size_t n, uint64_t fill_stack,
+		       struct mresync *out)
+{
+	struct resync r = { .t = t, .fill_stack = fill_stack };
+	size_t i = 0;
+
+	r.old = calloc(p->nrecs + 1, sizeof(*r.old));
+	if (!r.old)
+		return -ENOMEM;
+	flatten(p->root, r.old, &i);
+	r.n_old = i;
+	for (i = 0; i < n && !r.nomem; i++)
+		if (live[i].start < live[i].end)
+			resync_range(&r, &live[i]);
+	if (r.nomem) {
+		treap_free(r.root);
+		free(r.old);
+		return -ENOMEM;
+	}
+	out->dropped_bytes = counted_bytes(r.old, r.n_old) - r.kept;
+	out->filled_bytes = r.filled;
+	treap_free(p->root);
+	p->root = r.root;
+	p->nrecs = r.nrecs;
+	free(r.old);
+	return 0;
+}
+
+int mtrack_resync(struct mtrack *t, uint32_t tgid, const struct mrange *live,
+		  size_t n, uint64_t fill_stack, struct mresync *out)
+{
+	struct mproc *p = find_or_add_proc(t, tgid);
+
+	*out = (struct mresync){ 0 };
+	if (!p)
+		return -ENOMEM;
+	return resync_proc(t, p, live, n, fill_stack, out);
+}
+
 /* ---- Statistics ---------------------------------------------------- */
 
 struct stats_cursor {
@@ -367,7 +555,7 @@ static void collect_records(const struct mrec *n, struct stats_cursor *c)
 {
 	while (n) {
 		collect_records(n->left, c);
-		if (n->ts_ns <= c->max_ts_ns) {
+		if (n->ts_ns <= c->max_ts_ns && is_counted(n->stack_id)) {
 			c->out[c->n++] = (struct mstat){
 				.tgid = c->tgid,
 				.stack_id = n->stack_id,

@@ -12,6 +12,12 @@
 
 struct mtrack;
 
+/*
+ * The stack of ranges mapped but not counted (mtrack_reserve): never a
+ * kernel stack id (those have bit 1 set) nor one leaktrace.h reserves.
+ */
+#define MTRACK_RESERVED (~0ULL ^ 2)
+
 struct mstat {
 	uint32_t tgid;
 	uint64_t stack_id;
@@ -46,7 +52,42 @@ void mtrack_brk(struct mtrack *t, uint32_t tgid, uint64_t old_brk,
 void mtrack_drop_process(struct mtrack *t, uint32_t tgid);
 
 /*
- * Per (tgid, stack_id) sums of records made at or before max_ts_ns
+ * A range that is mapped but not counted: reserved address space with no
+ * access (PROT_NONE), or memory mapped before tracing began. Known, so a
+ * resync does not take it for memory whose mapping event was lost.
+ */
+void mtrack_reserve(struct mtrack *t, uint32_t tgid, uint64_t addr,
+		    uint64_t len);
+
+/* fork: the child starts with the parent's ranges, none of them counted. */
+void mtrack_fork(struct mtrack *t, uint32_t parent, uint32_t child);
+
+/* One mapping of the process as the kernel lists it now. */
+struct mrange {
+	uint64_t start, end;
+	bool counts; /* memory the tracker counts (not PROT_NONE) */
+};
+
+struct mresync {
+	int64_t dropped_bytes; /* counted bytes held that are mapped no more */
+	int64_t filled_bytes;  /* counted bytes found that were unknown */
+};
+
+/*
+ * Make a process's ranges agree with live[0..n) (sorted, not overlapping:
+ * /proc/PID/maps), after events were lost: what lies outside every live
+ * range is dropped; what lies in one and is unknown is added with
+ * fill_stack when the range counts (else MTRACK_RESERVED); what is
+ * known keeps its stack. Returns 0 or -ENOMEM (then nothing changed).
+ */
+int mtrack_resync(struct mtrack *t, uint32_t tgid, const struct mrange *live,
+		  size_t n, uint64_t fill_stack, struct mresync *out);
+
+/* The processes with ranges, ascending, in a malloc'd array: count or -ENOMEM. */
+long mtrack_tgids(const struct mtrack *t, uint32_t **out);
+
+/*
+ * Per (tgid, stack_id) sums of counted records made at or before max_ts_ns
  * (UINT64_MAX: all), sorted by (tgid, stack_id), in a malloc'd array.
  * Returns the number of entries (0 with *out = NULL when none), or -ENOMEM.
  */

@@ -100,6 +100,7 @@ static void follow_children(struct session *s, pid_t pid, int depth)
 		lt_debug("pid %d: tracing its child %d too", pid, children[i]);
 		procs_get(&s->procs, children[i], true);
 		session_events_scan(s, children[i]);
+		session_events_baseline(s, children[i]);
 		follow_children(s, children[i], depth + 1);
 	}
 	free(children);
@@ -114,6 +115,7 @@ static int attach_targets(struct session *s)
 	if (s->system_wide) {
 		err = probes_attach_all(&s->tracer);
 		session_events_scan_all(s);
+		session_events_baseline_all(s);
 		return err < 0 ? err : 0;
 	}
 	for (i = 0; i < s->opts->n_pids; i++) {
@@ -121,6 +123,7 @@ static int attach_targets(struct session *s)
 		if (err)
 			return err;
 		session_events_scan(s, s->opts->pids[i]);
+		session_events_baseline(s, s->opts->pids[i]);
 		procs_get(&s->procs, s->opts->pids[i], true);
 		follow_children(s, s->opts->pids[i], 0);
 	}

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "kernel/kmaps.h"
@@ -20,6 +21,7 @@
 #include "lib/log.h"
 #include "lib/monotime.h"
 #include "core/mappings.h"
+#include "core/mapsync.h"
 #include "lib/proc.h"
 #include "lib/vec.h"
 #include "core/procs.h"
@@ -48,6 +50,64 @@ void session_events_scan_all(struct session *s)
 {
 	if (s->unwind_on)
 		unwind_procs_scan_all(&s->unwind, getpid());
+}
+
+/* ---- the mapping tracker against /proc -------------------------------- */
+
+/*
+ * What pid has mapped when tracing begins (or its image after exec) is
+ * known but not counted: without that, a resync after lost events could
+ * not tell it from memory whose mapping event was lost.
+ */
+void session_events_baseline(struct session *s, pid_t pid)
+{
+	struct mresync rs;
+
+	mapsync_process(s->mt, pid, s->opts->file_mappings, MTRACK_RESERVED,
+			&rs);
+}
+
+void session_events_baseline_all(struct session *s)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		session_events_baseline(s, (pid_t)pid);
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * Mapping events were lost: make every tracked process's ranges agree with
+ * its /proc/PID/maps. Events still in the ring then apply on top, in order.
+ */
+void session_events_resync(struct session *s)
+{
+	int64_t dropped = 0, filled = 0;
+	uint32_t *tgids;
+	long n = mtrack_tgids(s->mt, &tgids), i;
+
+	for (i = 0; i < n; i++) {
+		struct mresync rs;
+
+		if (mapsync_process(s->mt, tgids[i], s->opts->file_mappings,
+				    LT_STACK_UNATTRIBUTED, &rs))
+			continue;
+		dropped += rs.dropped_bytes;
+		filled += rs.filled_bytes;
+	}
+	free(tgids);
+	s->map_resyncs++;
+	lt_debug(
+		"mapping events lost: %ld processes resynchronised with /proc, %lld bytes no longer mapped dropped, %lld unknown bytes unattributed",
+		n, (long long)dropped, (long long)filled);
 }
 
 /* An exec'd process: probe its new image's allocator once it is mapped. */
@@ -132,6 +192,7 @@ static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
 
 	queue_exec(s, tgid, ts_ns);
 	mtrack_drop_process(s->mt, tgid);
+	session_events_baseline(s, tgid);
 	if (!p)
 		return;
 	p->modules_stale = true;
@@ -189,6 +250,9 @@ void session_events_sync_python(struct session *s)
 
 static void note_fork(struct session *s, uint32_t child, uint32_t parent)
 {
+	mtrack_fork(s->mt, parent, child);
+	if (s->system_wide) /* every process is traced already */
+		return;
 	lt_debug("pid %u forked pid %u: tracing it too", parent, child);
 	procs_get(&s->procs, child, true);
 	probes_add_child(&s->tracer, child);
@@ -214,9 +278,10 @@ int session_events_handle(void *ctx, void *data, size_t len)
 		 * PROT_NONE ones only reserve addresses (malloc's arenas,
 		 * guard pages) and use no memory.
 		 */
-		if ((!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings) ||
-		    !ev->prot)
+		if (!(ev->flags & MAP_ANONYMOUS) && !s->opts->file_mappings)
 			mtrack_unmap(s->mt, ev->tgid, ev->addr, ev->len);
+		else if (!ev->prot)
+			mtrack_reserve(s->mt, ev->tgid, ev->addr, ev->len);
 		else
 			mtrack_map(s->mt, ev->tgid, ev->addr, ev->len,
 				   ev->stack_id, ev->ts_ns);

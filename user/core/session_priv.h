@@ -40,6 +40,8 @@ struct session {
 	/* exec'd, their old image's blocks not dropped yet: one walk for all */
 	struct kmaps_exec *execs;
 	size_t n_execs, cap_execs;
+	uint64_t events_lost_seen; /* at the last mapping resync */
+	uint64_t map_resyncs;
 };
 
 /* session_events.c: the kernel's event ring and what each event changes. */
@@ -49,6 +51,9 @@ void session_events_scan_all(struct session *s);
 void session_events_note_exit(struct session *s, uint32_t tgid);
 void session_events_sync_python(struct session *s);
 void session_events_drop_exec_blocks(struct session *s);
+void session_events_baseline(struct session *s, pid_t pid);
+void session_events_baseline_all(struct session *s);
+void session_events_resync(struct session *s);
 
 /* session_report.c: one report (final: the last one), censuses, and
  * whether reports name processes at the root of their stacks. */

@@ -38,6 +38,18 @@ static void read_losses(struct session *s, uint64_t *losses)
 	kmaps_read_counters(s->tracer.maps, losses);
 }
 
+/* Lost mapping events leave the tracker wrong until it looks at /proc. */
+static void resync_after_losses(struct session *s)
+{
+	uint64_t losses[LT_C_NR];
+
+	read_losses(s, losses);
+	if (losses[LT_C_EVENTS_LOST] <= s->events_lost_seen)
+		return;
+	s->events_lost_seen = losses[LT_C_EVENTS_LOST];
+	session_events_resync(s);
+}
+
 /* Heap epochs below the limit are old enough for --min-age. */
 static uint32_t epoch_limit(const struct session *s, uint64_t now)
 {
@@ -251,6 +263,7 @@ int session_report(struct session *s, bool final)
 
 	ring_buffer__consume(s->rb);
 	session_events_drop_exec_blocks(s);
+	resync_after_losses(s);
 	procs_refresh_modules(&s->procs);
 	now = monotime_ns();
 	err = take_snapshot(s, now, &agg, &snap);
@@ -266,6 +279,7 @@ int session_report(struct session *s, bool final)
 	r.sample_bytes = s->opts->sample_bytes;
 	r.unwind = unwind_mode_name(s->opts->unwind);
 	read_losses(s, r.losses);
+	r.map_resyncs = s->map_resyncs;
 	session_report_censuses(s);
 	err = report_build(&r, &snap, &s->procs, s->opts->top, final);
 	census_sum_losses(&s->procs, &r.census_incomplete, &r.census_skipped);

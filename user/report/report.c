@@ -53,6 +53,13 @@ static void add_totals(struct proc_report *pr, const struct stack_row *r)
 		pr->heap_count += r->heap_count;
 		return;
 	}
+	if (r->stack_id == LT_STACK_UNATTRIBUTED) { /* no stack to show */
+		pr->unattributed_map_bytes += r->map_bytes;
+		pr->unattributed_map_count += r->map_count;
+		pr->map_bytes += r->map_bytes;
+		pr->map_count += r->map_count;
+		return;
+	}
 	pr->heap_bytes += r->heap_bytes;
 	pr->heap_count += r->heap_count;
 	pr->map_bytes += r->map_bytes;

@@ -70,7 +70,9 @@ struct proc_report {
 	const struct py_census *census; /* --objects, taken before the report */
 	int64_t heap_bytes, heap_count;
 	int64_t map_bytes, map_count;
-	int64_t allocator_map_bytes;	 /* the allocator's own mappings */
+	int64_t allocator_map_bytes; /* the allocator's own mappings */
+	/* In map_bytes: found in /proc/PID/maps after lost events. */
+	int64_t unattributed_map_bytes, unattributed_map_count;
 	int64_t growth;			 /* since the previous report */
 	struct report_stack *stacks;	 /* every stack with a row */
 	struct report_stack **by_growth; /* growth > 0, largest first */
@@ -93,6 +95,8 @@ struct report {
 	/* --objects, since attach: censuses that could not finish, objects
 	 * on the GC lists whose type could not be read. */
 	uint64_t census_incomplete, census_skipped;
+	/* Mapping tracker resynchronisations with /proc since attach. */
+	uint64_t map_resyncs;
 	uint64_t min_age_ns;
 	uint64_t sample_bytes; /* --sample period, 0: exact */
 	const char *unwind;    /* --unwind: "dwarf" or "fp" */

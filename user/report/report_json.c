@@ -127,6 +127,8 @@ static void json_proc(struct json *j, const struct report *r,
 	json_count(j, "mapped_bytes", pr->map_bytes);
 	json_count(j, "mapped_count", pr->map_count);
 	json_count(j, "allocator_mapped_bytes", pr->allocator_map_bytes);
+	json_count(j, "unattributed_mapped_bytes", pr->unattributed_map_bytes);
+	json_count(j, "unattributed_mapped_count", pr->unattributed_map_count);
 	json_count(j, "growth_bytes", pr->growth);
 	json_count(j, "growth_since_attach_bytes",
 		   pr->heap_bytes + pr->map_bytes);
@@ -175,6 +177,8 @@ static void json_header(struct json *j, const struct report *r)
 	json_key(j, "census_objects_skipped");
 	json_uint(j, r->census_skipped);
 	json_object_end(j);
+	json_key(j, "mapping_resyncs");
+	json_uint(j, r->map_resyncs);
 }
 
 void report_print_json(FILE *out, const struct report *r)

@@ -84,6 +84,12 @@ static void print_header(FILE *out, const struct proc_report *pr)
 		pr->heap_count, format_bytes(map, sizeof(map), pr->map_bytes),
 		pr->map_count,
 		format_bytes(alloc, sizeof(alloc), pr->allocator_map_bytes));
+	if (pr->unattributed_map_bytes)
+		fprintf(out,
+			"  of which %s unattributed: found in /proc/%d/maps after lost mapping events, stack unknown\n",
+			format_bytes(map, sizeof(map),
+				     pr->unattributed_map_bytes),
+			pr->pid);
 	fprintf(out, "  growth %s this interval, %s since attach",
 		signed_bytes(g, sizeof(g), pr->growth),
 		signed_bytes(total, sizeof(total),
@@ -148,6 +154,11 @@ static void print_losses(FILE *out, const struct report *r)
 		any = true;
 	}
 	fprintf(out, "%s\n", any ? "" : " none");
+	if (r->map_resyncs)
+		fprintf(out,
+			"mappings resynchronised with /proc/PID/maps after lost events: %" PRIu64
+			" time%s since attach\n",
+			r->map_resyncs, r->map_resyncs == 1 ? "" : "s");
 }
 
 void report_print_text(FILE *out, const struct report *r)

@@ -481,6 +481,138 @@ static void test_random_against_model(void **state)
 	free(m);
 }
 
+#define UNATTR 4 /* LT_STACK_UNATTRIBUTED */
+
+/* {start, end, counts} */
+#define R(a, b, c)                                                             \
+	{                                                                      \
+		(a), (b), (c)                                                  \
+	}
+
+static void resync(struct mtrack *t, const struct mrange *live, size_t n,
+		   int64_t dropped, int64_t filled)
+{
+	struct mresync rs;
+
+	assert_int_equal(mtrack_resync(t, PID, live, n, UNATTR, &rs), 0);
+	assert_int_equal(rs.dropped_bytes, dropped);
+	assert_int_equal(rs.filled_bytes, filled);
+}
+
+static void test_reserve_not_counted(void **state)
+{
+	struct mtrack *t = *state;
+
+	mtrack_reserve(t, PID, 0x10000, 0x10000);
+	CHECK_EMPTY(t, ALL);
+	/* A mapping over part of the reservation counts, the rest does not. */
+	mtrack_map(t, PID, 0x14000, 0x1000, 7, 1);
+	CHECK(t, ALL, S(PID, 7, 0x1000, 1));
+	/* mremap of reserved space stays reserved. */
+	assert_true(mtrack_remap(t, PID, 0x10000, 0x1000, 0x40000, 0x2000));
+	CHECK(t, ALL, S(PID, 7, 0x1000, 1));
+}
+
+static void test_resync_drops_and_fills(void **state)
+{
+	struct mtrack *t = *state;
+	/* /proc: [10000, 14000) and [20000, 30000) are mapped. */
+	const struct mrange live[] = { R(0x10000, 0x14000, true),
+				       R(0x20000, 0x30000, true) };
+
+	mtrack_map(t, PID, 0x10000, 0x4000, 1, 1); /* still there */
+	mtrack_map(t, PID, 0x18000, 0x2000, 2, 1); /* unmapped, event lost */
+	mtrack_map(t, PID, 0x22000, 0x1000, 3, 1); /* inside an unknown one */
+	resync(t, live, 2, 0x2000, 0x10000 - 0x1000);
+	CHECK(t, ALL, S(PID, 1, 0x4000, 1), S(PID, 3, 0x1000, 1),
+	      S(PID, UNATTR, 0xf000, 2));
+	/* Once in agreement, a second resync changes nothing. */
+	resync(t, live, 2, 0, 0);
+	CHECK(t, ALL, S(PID, 1, 0x4000, 1), S(PID, 3, 0x1000, 1),
+	      S(PID, UNATTR, 0xf000, 2));
+	/* Later events apply over unattributed memory. */
+	mtrack_unmap(t, PID, 0x20000, 0x2000);
+	mtrack_map(t, PID, 0x28000, 0x8000, 6, 2);
+	CHECK(t, ALL, S(PID, 1, 0x4000, 1), S(PID, 3, 0x1000, 1),
+	      S(PID, UNATTR, 0x5000, 1), S(PID, 6, 0x8000, 1));
+}
+
+static void test_resync_clips_and_keeps_records_whole(void **state)
+{
+	struct mtrack *t = *state;
+	/* mprotect split one mapping in three; its tail was unmapped. */
+	const struct mrange live[] = { R(0x10000, 0x11000, true),
+				       R(0x11000, 0x12000, false),
+				       R(0x12000, 0x13000, true) };
+
+	mtrack_map(t, PID, 0x10000, 0x4000, 5, 9);
+	resync(t, live, 3, 0x1000, 0);
+	/* Still one record, with its stack and timestamp. */
+	CHECK(t, ALL, S(PID, 5, 0x3000, 1));
+	CHECK_EMPTY(t, 8);
+	mtrack_unmap(t, PID, 0x10000, 0x3000);
+	CHECK_EMPTY(t, ALL);
+}
+
+static void test_resync_reserved_and_baseline(void **state)
+{
+	struct mtrack *t = *state;
+	const struct mrange live[] = { R(0x10000, 0x20000, false),
+				       R(0x20000, 0x30000, true) };
+	struct mresync rs;
+
+	/* A baseline: everything mapped is known, nothing counted. */
+	assert_int_equal(mtrack_resync(t, PID, live, 2, MTRACK_RESERVED, &rs),
+			 0);
+	assert_int_equal(rs.filled_bytes, 0);
+	CHECK_EMPTY(t, ALL);
+	/* After losses nothing there is unknown: nothing unattributed. */
+	resync(t, live, 2, 0, 0);
+	CHECK_EMPTY(t, ALL);
+	/* Unknown PROT_NONE space is reserved, not unattributed. */
+	mtrack_unmap(t, PID, 0x10000, 0x20000);
+	resync(t, live, 2, 0, 0x10000);
+	CHECK(t, ALL, S(PID, UNATTR, 0x10000, 1));
+	/* Nothing live: everything goes. */
+	resync(t, NULL, 0, 0x10000, 0);
+	CHECK_EMPTY(t, ALL);
+}
+
+static void test_fork_copies_uncounted(void **state)
+{
+	struct mtrack *t = *state;
+	const struct mrange live[] = { R(0x10000, 0x30000, true) };
+	struct mresync rs;
+
+	mtrack_map(t, PID, 0x10000, 0x10000, 1, 1);
+	mtrack_reserve(t, PID, 0x20000, 0x10000);
+	mtrack_map(t, PID + 1, 0x50000, 0x1000, 2, 1); /* stale, reused pid */
+	mtrack_fork(t, PID, PID + 1);
+	CHECK(t, ALL, S(PID, 1, 0x10000, 1));
+	/* The child's copy is known: a resync finds nothing unknown. */
+	assert_int_equal(mtrack_resync(t, PID + 1, live, 1, UNATTR, &rs), 0);
+	assert_int_equal(rs.filled_bytes, 0);
+	CHECK(t, ALL, S(PID, 1, 0x10000, 1));
+	/* Forking an untracked process leaves nothing. */
+	mtrack_fork(t, PID + 7, PID + 8);
+	CHECK(t, ALL, S(PID, 1, 0x10000, 1));
+}
+
+static void test_tgids(void **state)
+{
+	struct mtrack *t = *state;
+	uint32_t *tgids;
+
+	assert_int_equal(mtrack_tgids(t, &tgids), 0);
+	assert_null(tgids);
+	mtrack_map(t, 30, 0x1000, 0x1000, 1, 1);
+	mtrack_map(t, 10, 0x1000, 0x1000, 1, 1);
+	assert_int_equal(mtrack_tgids(t, &tgids), 2);
+	assert_int_equal(tgids[0], 10);
+	assert_int_equal(tgids[1], 30);
+	free(tgids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +648,18 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reserve_not_counted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resync_drops_and_fills,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_resync_clips_and_keeps_records_whole, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_resync_reserved_and_baseline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_copies_uncounted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tgids, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,13 +213,16 @@ static void test_json(void **state)
 	assert_non_null(strstr(
 		text,
 		"\"final\":false,\"elapsed_s\":2.000,\"interval_s\":1.000,\"mode\":\"exact\",\"sample_bytes\":0,\"unwind\":\"dwarf\",\"min_age_s\":0.000,\"losses\":{\"alloc_map_full\":0,"));
+	assert_non_null(strstr(
+		text,
+		"\"census_objects_skipped\":0},\"mapping_resyncs\":0,\"processes\":"));
 	procs = strstr(text, "\"processes\":");
 	assert_non_null(procs);
 	assert_string_equal(
 		procs,
 		"\"processes\":[{\"pid\":77,\"comm\":\"app\",\"alive\":true,\"rss_bytes\":-1,\"rss_growth_bytes\":0,"
 		"\"heap_bytes\":4096,\"heap_count\":4,\"mapped_bytes\":8192,\"mapped_count\":2,\"allocator_mapped_bytes\":0,"
-		"\"growth_bytes\":1024,\"growth_since_attach_bytes\":12288,\"python\":{\"version\":\"3.11\",\"mode\":\"arenas\"},"
+		"\"unattributed_mapped_bytes\":0,\"unattributed_mapped_count\":0,\"growth_bytes\":1024,\"growth_since_attach_bytes\":12288,\"python\":{\"version\":\"3.11\",\"mode\":\"arenas\"},"
 		"\"stacks\":[{\"id\":\"0xab\",\"growth_bytes\":1024,\"bytes\":4096,\"count\":4,\"heap_bytes\":4096,\"heap_count\":4,"
 		"\"mapped_bytes\":0,\"mapped_count\":0,\"trend_grew\":1,\"trend_reports\":1,\"frames\":["
 		"{\"addr\":\"0x1234\",\"kind\":\"native\",\"symbol\":\"helper\",\"mangled\":\"\",\"offset\":0,\"module\":\"app\",\"text\":\"helper (util.h:3) [app] (inlined)\",\"file\":\"/src/util.h\",\"line\":3,\"inlined\":true,\"build_id\":\"abcd\"},"
@@ -244,6 +247,35 @@ static void test_json(void **state)
 	assert_non_null(strstr(
 		text,
 		"\"frames\":[{\"addr\":\"0x0\",\"kind\":\"pseudo\",\"symbol\":\"[unknown stack]\",\"mangled\":\"\",\"offset\":0,\"module\":\"\",\"text\":\"[unknown stack]\",\"file\":\"\",\"line\":0,\"inlined\":false,\"build_id\":\"\"}]}]}]}\n"));
+	free(text);
+}
+
+/* After lost events: the unattributed bytes and the resyncs are said. */
+static void test_resync(void **state)
+{
+	struct model m;
+	char *text;
+
+	build(&m, false);
+	m.pr.unattributed_map_bytes = 4096;
+	m.pr.unattributed_map_count = 1;
+	m.r.map_resyncs = 2;
+	m.r.losses[LT_C_EVENTS_LOST] = 9;
+	text = render(report_print_text, &m.r);
+	assert_non_null(strstr(
+		text,
+		"mappings (allocator's own mappings 0 B)\n"
+		"  of which 4.0 KiB unattributed: found in /proc/77/maps after lost mapping events, stack unknown\n"));
+	assert_non_null(strstr(
+		text,
+		", events_lost 9\n"
+		"mappings resynchronised with /proc/PID/maps after lost events: 2 times since attach\n"));
+	free(text);
+	text = render(report_print_json, &m.r);
+	assert_non_null(strstr(
+		text,
+		"\"unattributed_mapped_bytes\":4096,\"unattributed_mapped_count\":1,"));
+	assert_non_null(strstr(text, "},\"mapping_resyncs\":2,\"processes\":"));
 	free(text);
 }
 
@@ -302,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_frame_text),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_resync),
 		cmocka_unit_test(test_json_hostile_names),
 		cmocka_unit_test(test_folded),
 	};
