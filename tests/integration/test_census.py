@@ -6,7 +6,9 @@ several classes (plain, __slots__, reference cycles, nested lists, a
 closure, the permanent list of gc.freeze()), makes and drops others, and
 prints the counts it computes from its own GC lists. The census of a quiet
 target must match them exactly; growth between two reports must be what
-the target added in between."""
+the target added in between. The referrers of the kept classes must name
+the module global (a list, a dict), the class attribute (a dict) and the
+unnamed closure list holding them, with the counts the target computes."""
 
 import json
 import os
@@ -18,7 +20,8 @@ from test_export import SCHEMA, validate
 from test_python import interpreters
 
 SCRIPT = os.path.join(ROOT, "tests", "targets", "py", "census_target.py")
-KEPT = ("Base", "Plain", "Slotted", "Cyclic", "Nested", "ClosureHeld")
+KEPT = ("Base", "Plain", "Slotted", "Cyclic", "Nested", "ClosureHeld",
+        "Keyed")
 
 
 def objects_of(report, pid):
@@ -43,7 +46,7 @@ class CensusTest(LTTestCase):
     def phase_line(self, t):
         line = t.wait_line(lambda l: l.startswith('{"phase"'), timeout=60,
                            what="phase line")
-        return json.loads(line)["counts"]
+        return json.loads(line)
 
     def check_counts(self, objs, truth, lt):
         for name in KEPT:
@@ -52,18 +55,30 @@ class CensusTest(LTTestCase):
                 name, objs.get(name), lt.describe()))
         self.assertNotIn("Dropped", objs, lt.describe())
 
+    def check_holders(self, objs, holders, lt):
+        """Each kept class: the holder the target names, exactly."""
+        for cls, (name, container, count) in sorted(holders.items()):
+            refs = objs.get(cls, {}).get("referrers")
+            self.assertIsNotNone(refs, "%s: no referrers\n%s" % (
+                cls, lt.describe()))
+            want = {"holder": name, "container": container,
+                    "count": count, "containers": 1}
+            self.assertIn(want, refs, "%s\n%s" % (cls, lt.describe()))
+
     def run_census(self, exe):
         t = self.start_target("census_target", argv=[exe, SCRIPT])
         pid = t.ready_pid
         lt = self.start_tracer(["--json", "--objects", "-T", "100000",
                                 "-p", pid, "1"])
         t.go()
-        truth1 = self.phase_line(t)
+        phase1 = self.phase_line(t)
+        truth1 = phase1["counts"]
         r1 = self.wait_reports(lt, len(lt.reports()))
         objs1, status1 = objects_of(r1, pid)
         self.assertIsNotNone(objs1, lt.describe())
         self.assertTrue(status1["complete"], status1)
         self.check_counts(objs1, truth1, lt)
+        self.check_holders(objs1, phase1["holders"], lt)
         t.go()
         expect = t.wait_expect(60)
         r2 = self.wait_reports(lt, len(lt.reports()))
@@ -72,6 +87,7 @@ class CensusTest(LTTestCase):
         objs2, status2 = objects_of(r2, pid)
         self.assertTrue(status2["complete"], status2)
         self.check_counts(objs2, expect["expect"], lt)
+        self.check_holders(objs2, expect["holders"], lt)
         plain1, plain2 = objs1["Plain"], objs2["Plain"]
         self.assertEqual(plain2["count"] - plain1["count"],
                          expect["added"]["Plain"])

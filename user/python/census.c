@@ -20,6 +20,12 @@
 #define MAX_WALK_NS  (3ull * 1000000000ull)
 #define MAX_COPY     (256u << 20) /* bytes of the local copy */
 #define DEBUG_COOKIE "xdebugpy"
+/* Holder scan bounds: referents checked, time, items per container, and
+ * (container, type) pairs counted one by one (40 B each, twice over). */
+#define HOLDER_REFS  (64ull << 20)
+#define HOLDER_NS    (1000000000ull)
+#define HOLDER_ITEMS (1ull << 22)
+#define HOLDER_PAIRS (1ull << 16)
 
 /* _PyRuntime.interpreters.main, and gc in PyInterpreterState; 3.8: gc in
  * _PyRuntime itself. 3.13 reads both from _Py_DebugOffsets. */
@@ -140,6 +146,11 @@ struct py_census *census_new(pid_t pid)
 		return NULL;
 	c->pid = pid;
 	c->minor = in.minor;
+	c->py.minor = in.minor;
+	c->py.str_type = in.unicode_type;
+	c->py.ascii_data = in.layout->ascii_header;
+	/* PyHeapTypeObject.ht_cached_keys: sizes the values arrays. */
+	c->py.cached_keys = in.minor == 11 ? 872 : in.minor == 12 ? 880 : 0;
 	for (g = 0; g < 3; g++)
 		c->layout.heads[g] = gc + GENS_IN_GC + (uint64_t)g * GEN_SIZE;
 	c->layout.heads[3] = gc + PERM_IN_GC;
@@ -158,6 +169,7 @@ void census_free(struct py_census *c)
 	if (!c)
 		return;
 	census_rows_free(&c->rows);
+	census_holders_free(&c->holders);
 	free(c);
 }
 
@@ -203,6 +215,66 @@ static void keep_results(struct py_census *c, const struct census_walk *w,
 	c->total_skipped += w->skipped;
 }
 
+static bool picked(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * The types whose holders are looked for: those that grew most since the
+ * last census, then (a quiet interval) those that grew most since attach.
+ */
+static size_t pick_types(const struct census_rows *r, const char **names)
+{
+	const struct census_row *rows[HOLDER_TYPES];
+	size_t n = census_rows_ranked(r, rows, HOLDER_TYPES), k = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (census_row_growth(rows[i]) > 0)
+			names[k++] = rows[i]->name;
+	while (k < HOLDER_TYPES) {
+		const struct census_row *best = NULL;
+
+		for (i = 0; i < r->n; i++) {
+			const struct census_row *row = &r->rows[i];
+
+			if (census_row_since_attach(row) > 0 &&
+			    (!best || census_row_since_attach(row) >
+					      census_row_since_attach(best)) &&
+			    !picked(names, k, row->name))
+				best = row;
+		}
+		if (!best)
+			break;
+		names[k++] = best->name;
+	}
+	return k;
+}
+
+/* The referrers of the types that grew most. */
+static void find_holders(struct py_census *c, const struct census_walk *w,
+			 struct census_mem *m)
+{
+	static const struct census_holder_limits lim = { HOLDER_REFS, HOLDER_NS,
+							 HOLDER_ITEMS,
+							 HOLDER_PAIRS };
+	const char *names[HOLDER_TYPES];
+	size_t k;
+
+	census_holders_free(&c->holders);
+	k = pick_types(&c->rows, names);
+	if (!k)
+		return;
+	if (census_holders_find(&c->holders, w, m, &c->py, names, k, &lim))
+		lt_warn("pid %d: out of memory for the holders of objects",
+			c->pid);
+}
+
 void census_take(struct py_census *c)
 {
 	struct census_limits lim = { MAX_OBJECTS, MAX_WALK_NS };
@@ -225,6 +297,7 @@ void census_take(struct py_census *c)
 	census_walk_run(&w, m, &c->layout, &lim);
 	if (census_rows_update(&c->rows, &w))
 		lt_warn("pid %d: out of memory for census rows", c->pid);
+	find_holders(c, &w, m);
 	keep_results(c, &w, m);
 	lt_debug("pid %d: census of %" PRIu64 " objects in %.1f ms, %" PRIu64
 		 " reads of %" PRIu64 " KiB",

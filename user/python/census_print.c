@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "lib/json.h"
 #include "python/census_priv.h"
 
@@ -50,6 +51,51 @@ static void print_status(FILE *out, const struct py_census *c)
 	fputc('\n', out);
 }
 
+static void print_holders_status(FILE *out, const struct census_holders *h)
+{
+	fprintf(out,
+		"    held by (referrers of the %zu types that grew most; scan %.1f ms, %" PRIu64
+		" containers, %" PRIu64 " references)",
+		h->n_types, h->elapsed_ns / 1e6, h->containers, h->references);
+	if (h->stop != CENSUS_DONE)
+		fprintf(out,
+			"; INCOMPLETE (%s): %" PRIu64 " objects not scanned",
+			census_stop_name(h->stop), h->not_scanned);
+	if (h->unreadable || h->truncated)
+		fprintf(out,
+			"; %" PRIu64 " containers unreadable, %" PRIu64
+			" cut short",
+			h->unreadable, h->truncated);
+	if (h->unattributed)
+		fprintf(out, "; %" PRIu64 " references not attributed",
+			h->unattributed);
+	fputs(":\n", out);
+}
+
+static void print_holders(FILE *out, const struct census_holders *h)
+{
+	size_t i;
+
+	if (!h->n_types)
+		return;
+	print_holders_status(out, h);
+	for (i = 0; i < h->n_lines; i++) {
+		const struct census_holder *l = &h->lines[i];
+		const char *type = h->types[l->slot];
+
+		if (l->name[0])
+			fprintf(out, "      %s (%s) holds %" PRIu64 " %s\n",
+				l->name, l->container, l->count, type);
+		else
+			fprintf(out,
+				"      %" PRIu64 " %s object%s hold%s %" PRIu64
+				" %s\n",
+				l->holders, l->container,
+				l->holders == 1 ? "" : "s",
+				l->holders == 1 ? "s" : "", l->count, type);
+	}
+}
+
 void census_print_text(FILE *out, const struct py_census *c, int top)
 {
 	const struct census_row **rows;
@@ -81,12 +127,70 @@ void census_print_text(FILE *out, const struct py_census *c, int top)
 			census_row_since_attach(rows[i]), b);
 	}
 	free(rows);
+	print_holders(out, &c->holders);
 }
 
 static void json_u64(struct json *j, const char *key, uint64_t v)
 {
 	json_key(j, key);
 	json_uint(j, v);
+}
+
+static void json_holders_status(struct json *j, const struct census_holders *h)
+{
+	if (!h->n_types)
+		return;
+	json_key(j, "referrer_scan");
+	json_object_begin(j);
+	json_key(j, "complete");
+	json_bool(j, h->stop == CENSUS_DONE);
+	json_u64(j, "types", h->n_types);
+	json_u64(j, "containers", h->containers);
+	json_u64(j, "references", h->references);
+	json_u64(j, "containers_unreadable", h->unreadable);
+	json_u64(j, "containers_cut_short", h->truncated);
+	json_u64(j, "objects_not_scanned", h->not_scanned);
+	json_u64(j, "references_not_attributed", h->unattributed);
+	json_key(j, "elapsed_ms");
+	json_fixed(j, h->elapsed_ns / 1e6, 3);
+	if (h->stop != CENSUS_DONE) {
+		json_key(j, "stopped");
+		json_string(j, census_stop_name(h->stop));
+	}
+	json_object_end(j);
+}
+
+/* "referrers" of a row whose type was looked at. */
+static void json_referrers(struct json *j, const struct census_holders *h,
+			   const char *type)
+{
+	size_t slot, i;
+
+	for (slot = 0; slot < h->n_types; slot++)
+		if (!strcmp(h->types[slot], type))
+			break;
+	if (slot == h->n_types)
+		return;
+	json_key(j, "referrers");
+	json_array_begin(j);
+	for (i = 0; i < h->n_lines; i++) {
+		const struct census_holder *l = &h->lines[i];
+
+		if (l->slot != slot)
+			continue;
+		json_object_begin(j);
+		json_key(j, "holder");
+		if (l->name[0])
+			json_string(j, l->name);
+		else
+			json_null(j);
+		json_key(j, "container");
+		json_string(j, l->container);
+		json_u64(j, "count", l->count);
+		json_u64(j, "containers", l->holders);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 static void json_status(struct json *j, const struct py_census *c)
@@ -108,6 +212,7 @@ static void json_status(struct json *j, const struct py_census *c)
 		json_key(j, "stopped");
 		json_string(j, census_stop_name(c->stop));
 	}
+	json_holders_status(j, &c->holders);
 	json_object_end(j);
 }
 
@@ -132,6 +237,7 @@ void census_print_json(struct json *j, const struct py_census *c, int top)
 		json_key(j, "growth_since_attach");
 		json_int(j, census_row_since_attach(rows[i]));
 		json_u64(j, "bytes", rows[i]->bytes);
+		json_referrers(j, &c->holders, rows[i]->name);
 		json_object_end(j);
 	}
 	json_array_end(j);

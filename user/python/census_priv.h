@@ -4,6 +4,7 @@
 #define LT_CENSUS_PRIV_H
 
 #include "python/census.h"
+#include "python/census_holders.h"
 #include "python/census_rows.h"
 #include "python/census_walk.h"
 
@@ -12,6 +13,7 @@ struct py_census {
 	int minor;
 	bool usable; /* the GC state looked valid */
 	struct census_gc_layout layout;
+	struct census_py_layout py;
 	struct census_rows rows;
 	/* The last census. */
 	uint64_t objects, skipped, torn, types;
@@ -19,6 +21,7 @@ struct py_census {
 	enum census_stop stop;
 	double elapsed_ms;
 	struct census_mem_stats mem;
+	struct census_holders holders; /* of the last census's growing types */
 	/* Since attach. */
 	uint64_t total_incomplete, total_skipped;
 };

@@ -103,7 +103,7 @@ static bool utf8_ok(const uint8_t *s)
 }
 
 /* Printable UTF-8, NUL-terminated within the bound. */
-static bool read_name(struct census_mem *m, uint64_t addr, char *out)
+bool census_type_read_name(struct census_mem *m, uint64_t addr, char *out)
 {
 	size_t i;
 
@@ -160,7 +160,7 @@ static void fill(struct census_type *ct, struct census_mem *m,
 	    basic < 16 || basic > MAX_BASICSIZE || item < 0 ||
 	    item > MAX_ITEMSIZE)
 		return;
-	if (!read_name(m, word(buf, PYTYPE_NAME), ct->name))
+	if (!census_type_read_name(m, word(buf, PYTYPE_NAME), ct->name))
 		return;
 	ct->basicsize = basic;
 	ct->itemsize = item;

@@ -91,6 +91,10 @@ const struct census_type *census_walk_seen(const struct census_walk *w,
 int census_type_get(struct census_walk *w, struct census_mem *m,
 		    uint64_t type_type, uint64_t addr);
 
+/* A type's tp_name at addr into out (CENSUS_NAME_MAX): printable UTF-8,
+ * NUL-terminated within the bound, or false. */
+bool census_type_read_name(struct census_mem *m, uint64_t addr, char *out);
+
 const char *census_stop_name(enum census_stop s);
 
 #endif

@@ -5,8 +5,10 @@ Before "ready PID": BASE instances of Base, then gc.freeze() (they sit on
 the permanent list). First SIGUSR1: instances of Plain (held by the module
 global `registry`), Slotted (__slots__, in a dict), Cyclic (pairs in
 reference cycles), Nested (4 levels of lists), ClosureHeld (held only by a
-closure cell); Dropped instances are made and dropped, cycles included,
-then gc.collect(); prints {"phase": 1, "counts": {...}}. Second SIGUSR1:
+closure cell), Keyed (in the class attribute dict Registry.by_key); Dropped instances are made and dropped, cycles included,
+then gc.collect(); prints {"phase": 1, "counts": {...}, "holders": {...}}
+(the container holding each kept class, as --objects must name it, and
+how many of them it holds). Second SIGUSR1:
 ADDED more Plain and another Dropped round; prints the expect line with
 the counts this process computes from its own objects (gc.get_objects()).
 Then quiet until SIGTERM. Runs on CPython 3.8 to 3.13.
@@ -17,8 +19,8 @@ import os
 import signal
 import sys
 
-BASE, PLAIN, SLOTTED, CYCLIC, NESTED, CLOSURE, DROPPED, ADDED = (
-    50, 1234, 321, 200, 77, 99, 5000, 47)
+BASE, PLAIN, SLOTTED, CYCLIC, NESTED, CLOSURE, KEYED, DROPPED, ADDED = (
+    50, 1234, 321, 200, 77, 99, 150, 5000, 47)
 
 
 class Base:
@@ -44,6 +46,14 @@ class Nested:
 
 class ClosureHeld:
     pass
+
+
+class Keyed:
+    pass
+
+
+class Registry:
+    by_key = {}
 
 
 class Dropped:
@@ -76,6 +86,8 @@ def phase1():
     pairs = tuple(made)
     nested.append([[[Nested() for _ in range(NESTED)]]])
     holder = closure_over([ClosureHeld() for _ in range(CLOSURE)])
+    for i in range(KEYED):
+        Registry.by_key["k%d" % i] = Keyed()
 
 
 def drop_some():
@@ -87,7 +99,7 @@ def drop_some():
 def truth():
     """Counts by type name, from this process's own GC lists."""
     names = ("Base", "Plain", "Slotted", "Cyclic", "Nested", "ClosureHeld",
-             "Dropped")
+             "Keyed", "Dropped")
     counts = dict.fromkeys(names, 0)
     for o in gc.get_objects():
         n = type(o).__name__
@@ -96,6 +108,24 @@ def truth():
     # gc.get_objects() leaves out the permanent list gc.freeze() filled.
     counts["Base"] += sum(1 for o in base if type(o) is Base)
     return counts
+
+
+def held(container, cls):
+    """How many instances of cls the container holds (values of a dict)."""
+    items = container.values() if isinstance(container, dict) else container
+    return sum(1 for o in items if type(o) is cls)
+
+
+def holders():
+    """Kept class -> [holder name or None, container type, count]."""
+    cell = holder.__closure__[0].cell_contents
+    return {
+        "Plain": ["%s.registry" % __name__, "list", held(registry, Plain)],
+        "Slotted": ["%s.by_name" % __name__, "dict", held(by_name, Slotted)],
+        "Keyed": ["%s.Registry.by_key" % __name__, "dict",
+                  held(Registry.by_key, Keyed)],
+        "ClosureHeld": [None, "list", held(cell, ClosureHeld)],
+    }
 
 
 def wait_go():
@@ -110,12 +140,13 @@ def main():
     wait_go()
     phase1()
     drop_some()
-    print(json.dumps({"phase": 1, "counts": truth()}), flush=True)
+    print(json.dumps({"phase": 1, "counts": truth(), "holders": holders()}),
+          flush=True)
     wait_go()
     registry.extend(Plain() for _ in range(ADDED))
     drop_some()
     print(json.dumps({"target": "census_target", "expect": truth(),
-                      "added": {"Plain": ADDED},
+                      "added": {"Plain": ADDED}, "holders": holders(),
                       "version": "%d.%d" % sys.version_info[:2]}),
           flush=True)
     while True:

@@ -11,8 +11,9 @@
 #include "python/census_mem.h"
 #include "python/census_walk.h"
 
-#define IMG_BASE 0x7f0000000000ull
-#define IMG_SIZE (1u << 20)
+#define IMG_BASE      0x7f0000000000ull
+#define IMG_SIZE      (1u << 20)
+#define IMG_TYPE_SIZE 320 /* up to tp_dict and past it */
 
 struct image {
 	uint8_t *mem; /* IMG_SIZE bytes */
@@ -59,7 +60,7 @@ static inline uint64_t image_type(struct image *im, uint64_t meta,
 				  const char *name, int64_t basic, int64_t item,
 				  uint64_t extra_flags)
 {
-	uint64_t t = image_alloc(im, PYTYPE_READ);
+	uint64_t t = image_alloc(im, IMG_TYPE_SIZE);
 	uint64_t s = image_alloc(im, strlen(name) + 1);
 
 	memcpy(im->mem + (s - IMG_BASE), name, strlen(name) + 1);
@@ -82,11 +83,12 @@ static inline uint64_t image_head(struct image *im)
 	return h;
 }
 
-/* A GC node appended to the list at head. */
-static inline uint64_t image_object(struct image *im, uint64_t head,
-				    uint64_t type, int64_t size)
+/* A GC node appended to the list at head, with body bytes of object. */
+static inline uint64_t image_object_body(struct image *im, uint64_t head,
+					 uint64_t type, int64_t size,
+					 size_t body)
 {
-	uint64_t n = image_alloc(im, 48), last;
+	uint64_t n = image_alloc(im, 16 + (body < 32 ? 32 : body)), last;
 
 	memcpy(&last, im->mem + (head + 8 - IMG_BASE), 8);
 	put64(im, n, head);
@@ -97,6 +99,12 @@ static inline uint64_t image_object(struct image *im, uint64_t head,
 	put64(im, last, n);
 	put64(im, head + 8, n);
 	return n;
+}
+
+static inline uint64_t image_object(struct image *im, uint64_t head,
+				    uint64_t type, int64_t size)
+{
+	return image_object_body(im, head, type, size, 32);
 }
 
 static inline struct census_mem *image_mem(struct image *im, size_t budget)
