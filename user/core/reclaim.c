@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "lib/keyhash.h"
+#include "lib/vec.h"
 #include "leaktrace.h"
 #include "core/reclaim.h"
+#include "core/stacks.h"
 #include "kernel/kmaps.h"
 
 static char in_set; /* the value of set members */
@@ -64,23 +66,27 @@ static long drop_copies(struct stack_store *store, const struct hashmap *live,
 	return dropped;
 }
 
-/* Delete the kernel's unused stacks, each copied first. */
-static size_t delete_unused(const struct kmaps *k, struct stack_store *store,
-			    const struct hashmap *live,
-			    const struct hashmap *in_kernel)
+/* The walk over the kernel's stacks: what is there, and what can go. */
+struct stack_sweep {
+	const struct hashmap *live;
+	struct hashmap in_kernel;
+	struct stack_store *store;
+	uint64_t *doomed; /* unused, and copied */
+	size_t n_doomed, cap_doomed;
+};
+
+static int sweep_stack(uint64_t id, const struct lt_stack *st, void *ctx)
 {
-	struct hashmap_entry *e;
-	size_t bkt, deleted = 0;
+	struct stack_sweep *w = ctx;
 
-	hashmap__for_each_entry(in_kernel, e, bkt) {
-		uint64_t id = e->key;
-
-		if (keyhash_get(live, id) || stack_store_copy(store, id))
-			continue; /* in use, or no copy: keep it there */
-		if (kmaps_delete_stack(k, id))
-			deleted++;
-	}
-	return deleted;
+	if (set_add(&w->in_kernel, id))
+		return -ENOMEM;
+	if (keyhash_get(w->live, id) || stack_store_keep(w->store, id, st))
+		return 0; /* in use, or no copy: keep it there */
+	if (VEC_RESERVE(&w->doomed, &w->cap_doomed, w->n_doomed + 1))
+		return -ENOMEM;
+	w->doomed[w->n_doomed++] = id;
+	return 0;
 }
 
 int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
@@ -88,30 +94,33 @@ int reclaim_stacks(const struct kmaps *k, struct stack_store *store,
 		   const struct mstat *maps, size_t n_maps,
 		   struct reclaim_pass *out)
 {
-	struct hashmap live, in_kernel;
+	struct stack_sweep w = { .store = store };
+	struct hashmap live;
 	long dropped;
 	int err;
 
 	*out = (struct reclaim_pass){ 0 };
 	keyhash_u64_init(&live);
-	keyhash_u64_init(&in_kernel);
+	keyhash_u64_init(&w.in_kernel);
+	w.live = &live;
 	err = live_ids(&live, heap, n_heap, maps, n_maps);
 	if (!err)
-		err = kmaps_stack_ids(k, &in_kernel);
+		err = kmaps_walk_stacks(k, sweep_stack, &w);
 	if (err)
 		goto out;
-	out->kernel = hashmap__size(&in_kernel);
+	out->kernel = hashmap__size(&w.in_kernel);
 	/* Before deleting, so this pass's deletions keep their copies. */
-	dropped = drop_copies(store, &live, &in_kernel);
+	dropped = drop_copies(store, &live, &w.in_kernel);
 	if (dropped < 0) {
 		err = dropped;
 		goto out;
 	}
 	out->dropped = dropped;
-	out->deleted = delete_unused(k, store, &live, &in_kernel);
+	out->deleted = kmaps_delete_stacks(k, w.doomed, w.n_doomed);
 	out->copies = stack_store_count(store);
 out:
 	hashmap__clear(&live);
-	hashmap__clear(&in_kernel);
+	hashmap__clear(&w.in_kernel);
+	free(w.doomed);
 	return err;
 }

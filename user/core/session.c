@@ -39,6 +39,11 @@ static void on_stop_signal(int sig)
 	stop_requested = sig;
 }
 
+bool session_stopping(void)
+{
+	return stop_requested;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };

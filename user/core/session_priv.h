@@ -58,6 +58,8 @@ void session_events_resync(struct session *s);
 /* session_report.c: one report (final: the last one), censuses, and
  * whether reports name processes at the root of their stacks. */
 int session_report(struct session *s, bool final);
+/* Ctrl-C or SIGTERM came: housekeeping waits, the final report comes. */
+bool session_stopping(void);
 void session_report_censuses(struct session *s);
 bool session_report_many_processes(const struct session *s);
 

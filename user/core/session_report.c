@@ -288,7 +288,7 @@ int session_report(struct session *s, bool final)
 		emit_report(s, &r);
 	lt_debug("report took %.1f ms (%zu stacks, %zu aggregates)",
 		 (monotime_ns() - now) / 1e6, snap.n, agg.n_heap);
-	if (!err && !final)
+	if (!err && !final && !session_stopping())
 		reclaim(s, &agg);
 	aggregates_free(&agg);
 	for (i = 0; i < r.n_procs; i++)

@@ -54,9 +54,24 @@ static const struct lt_stack *lookup(struct stack_store *s, uint64_t id)
 	return st;
 }
 
-int stack_store_copy(struct stack_store *s, uint64_t id)
+int stack_store_keep(struct stack_store *s, uint64_t id,
+		     const struct lt_stack *from)
 {
-	return lookup(s, id) ? 0 : -ENOENT;
+	struct lt_stack *st;
+
+	if (keyhash_get(&s->stacks, id))
+		return 0;
+	if (from->len > LT_MAX_STACK_DEPTH || from->py_len > LT_MAX_PY_FRAMES)
+		return -EINVAL;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	*st = *from;
+	if (hashmap__add(&s->stacks, id, st)) {
+		free(st);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void stack_store_drop(struct stack_store *s, uint64_t id)

@@ -17,11 +17,12 @@ struct stack_store *stack_store_new(const struct kmaps *maps);
 void stack_store_free(struct stack_store *s);
 
 /*
- * For reclaim (user/reclaim.c): make sure the store holds its own copy of
- * id (0, or -ENOENT when the kernel has none either), forget a copy, and
- * list the ids held (*ids to free; the count, or -ENOMEM).
+ * For reclaim (user/core/reclaim.c): keep a copy of id read by the caller
+ * (0 once the store holds one), forget a copy, and list the ids held
+ * (*ids to free; the count, or -ENOMEM).
  */
-int stack_store_copy(struct stack_store *s, uint64_t id);
+int stack_store_keep(struct stack_store *s, uint64_t id,
+		     const struct lt_stack *from);
 void stack_store_drop(struct stack_store *s, uint64_t id);
 long stack_store_ids(struct stack_store *s, uint64_t **ids);
 size_t stack_store_count(const struct stack_store *s);

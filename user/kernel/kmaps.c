@@ -162,31 +162,59 @@ int kmaps_read_stack(const struct kmaps *k, uint64_t id, struct lt_stack *out)
 	return bpf_map_lookup_elem(k->stacks, &id, out) ? -errno : 0;
 }
 
-static char in_set; /* the value of set members */
+struct stack_visit {
+	kmaps_stack_fn fn;
+	void *ctx;
+};
 
-static int add_stack_ids(const void *keys, const void *vals, size_t n,
-			 void *ctx)
+static int visit_stack_batch(const void *keys, const void *vals, size_t n,
+			     void *ctx)
 {
 	const uint64_t *ids = keys;
+	const struct lt_stack *stacks = vals;
+	struct stack_visit *v = ctx;
 	size_t i;
+	int err;
 
-	for (i = 0; i < n; i++)
-		if (ids[i] > LT_STACK_ALLOCATOR && /* reserved: never stored */
-		    hashmap__set((struct hashmap *)ctx, ids[i], &in_set, NULL,
-				 NULL))
-			return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (ids[i] <= LT_STACK_ALLOCATOR) /* reserved: never stored */
+			continue;
+		err = v->fn(ids[i], &stacks[i], v->ctx);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
-int kmaps_stack_ids(const struct kmaps *k, struct hashmap *set)
+int kmaps_walk_stacks(const struct kmaps *k, kmaps_stack_fn fn, void *ctx)
 {
+	struct stack_visit v = { .fn = fn, .ctx = ctx };
+
 	return kmaps_walk(k->stacks, sizeof(uint64_t), sizeof(struct lt_stack),
-			  STACK_BATCH, add_stack_ids, set);
+			  STACK_BATCH, visit_stack_batch, &v);
 }
 
-bool kmaps_delete_stack(const struct kmaps *k, uint64_t id)
+size_t kmaps_delete_stacks(const struct kmaps *k, const uint64_t *ids, size_t n)
 {
-	return !bpf_map_delete_elem(k->stacks, &id);
+	size_t done = 0, deleted = 0;
+
+	while (done < n) {
+		__u32 count = n - done < KEY_BATCH ? n - done : KEY_BATCH;
+
+		/* One syscall a batch; it stops at a key that is gone. */
+		if (!bpf_map_delete_batch(k->stacks, ids + done, &count,
+					  NULL)) {
+			done += count;
+			deleted += count;
+			continue;
+		}
+		done += count;
+		deleted += count;
+		if (done < n && !bpf_map_delete_elem(k->stacks, &ids[done]))
+			deleted++;
+		done++;
+	}
+	return deleted;
 }
 
 int kmaps_add_target(const struct kmaps *k, pid_t pid)

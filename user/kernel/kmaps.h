@@ -32,11 +32,16 @@ int kmaps_read_heap(const struct kmaps *k, struct raw_stat **out, size_t *n);
 /* One stored stack. 0, or -errno (-ENOENT: not there). */
 int kmaps_read_stack(const struct kmaps *k, uint64_t id, struct lt_stack *out);
 
-/* Every stack id in the kernel's map, into set (members point anywhere). */
-int kmaps_stack_ids(const struct kmaps *k, struct hashmap *set);
+/* Called for each stored stack; non-zero stops the walk with that value. */
+typedef int (*kmaps_stack_fn)(uint64_t id, const struct lt_stack *st,
+			      void *ctx);
 
-/* Delete one stack; true when it was there. */
-bool kmaps_delete_stack(const struct kmaps *k, uint64_t id);
+/* Every stack in the kernel's map, read in batches with its contents. */
+int kmaps_walk_stacks(const struct kmaps *k, kmaps_stack_fn fn, void *ctx);
+
+/* Delete the stacks, in batches; returns how many were there. */
+size_t kmaps_delete_stacks(const struct kmaps *k, const uint64_t *ids,
+			   size_t n);
 
 /* Trace pid's mapping syscalls and, with probes limited to it, its calls. */
 int kmaps_add_target(const struct kmaps *k, pid_t pid);
