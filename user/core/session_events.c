@@ -118,12 +118,56 @@ static void find_new_allocator(struct session *s, struct traced_proc *p)
 	p->exec_pending = probes_exec(&s->tracer, p->pid) == 1;
 }
 
+/*
+ * System-wide, an exec'd program may bring an allocator no other process
+ * uses (jemalloc linked in, a static binary's own): it is probed for every
+ * process as soon as the image maps it, not at the next report's scan.
+ */
+static size_t exec_pending_index(const struct session *s, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_exec_pending; i++)
+		if (s->exec_pending[i] == pid)
+			break;
+	return i;
+}
+
+static void exec_pending_forget(struct session *s, pid_t pid)
+{
+	size_t i = exec_pending_index(s, pid);
+
+	if (i < s->n_exec_pending)
+		s->exec_pending[i] = s->exec_pending[--s->n_exec_pending];
+}
+
+static void find_shared_allocator(struct session *s, pid_t pid)
+{
+	if (exec_pending_index(s, pid) == s->n_exec_pending)
+		return;
+	if (probes_exec_shared(&s->tracer, pid) != 1)
+		exec_pending_forget(s, pid);
+}
+
+static void note_exec_shared(struct session *s, pid_t pid)
+{
+	/* Full: the oldest waits for the report's scan instead. */
+	if (exec_pending_index(s, pid) == s->n_exec_pending &&
+	    s->n_exec_pending == SESSION_EXEC_PENDING)
+		exec_pending_forget(s, s->exec_pending[0]);
+	if (exec_pending_index(s, pid) == s->n_exec_pending)
+		s->exec_pending[s->n_exec_pending++] = pid;
+	find_shared_allocator(s, pid);
+}
+
 static void note_new_code(struct session *s, uint32_t tgid)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
 
 	if (s->unwind_on)
 		unwind_procs_mark(&s->unwind, tgid);
+	if (s->system_wide)
+		find_shared_allocator(s, tgid);
 	if (p) {
 		p->modules_stale = true;
 		find_new_allocator(s, p);
@@ -193,6 +237,8 @@ static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
 	queue_exec(s, tgid, ts_ns);
 	mtrack_drop_process(s->mt, tgid);
 	session_events_baseline(s, tgid);
+	if (s->system_wide)
+		note_exec_shared(s, tgid);
 	if (!p)
 		return;
 	p->modules_stale = true;
@@ -206,6 +252,7 @@ void session_events_note_exit(struct session *s, uint32_t tgid)
 
 	if (p)
 		p->exited = true;
+	exec_pending_forget(s, tgid);
 	if (s->unwind_on)
 		unwind_procs_drop(&s->unwind, tgid);
 }

@@ -19,7 +19,8 @@
 #include "kernel/tracer.h"
 #include "unwind/unwind_procs.h"
 
-#define NSEC 1000000000ULL
+#define NSEC		     1000000000ULL
+#define SESSION_EXEC_PENDING 64
 
 struct session {
 	const struct options *opts;
@@ -40,6 +41,9 @@ struct session {
 	/* exec'd, their old image's blocks not dropped yet: one walk for all */
 	struct kmaps_exec *execs;
 	size_t n_execs, cap_execs;
+	/* System-wide: exec'd, their new image's allocator not mapped yet. */
+	pid_t exec_pending[SESSION_EXEC_PENDING];
+	size_t n_exec_pending;
 	uint64_t events_lost_seen; /* at the last mapping resync */
 	uint64_t map_resyncs;
 };

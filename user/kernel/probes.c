@@ -495,6 +495,27 @@ int probes_exec(struct tracer *t, pid_t pid)
 	return attach_allocator(t, &lib);
 }
 
+int probes_exec_shared(struct tracer *t, pid_t pid)
+{
+	struct probed_lib lib = { .pid = -1 };
+	struct allocator_pick pick;
+	int err;
+
+	if (t->opts->lib)
+		return 0; /* --lib: probed for every process already */
+	err = allocator_pick_process(pid, true, &pick);
+	if (err || !pick.found)
+		return err ? err : 1;
+	if (lib_probed(t, pick.dev, pick.ino, -1))
+		return 0;
+	lt_debug("pid %d exec'd: allocator %s, probed for every process", pid,
+		 pick.path);
+	snprintf(lib.path, sizeof(lib.path), "%s", pick.path);
+	lib.dev = pick.dev;
+	lib.ino = pick.ino;
+	return attach_allocator(t, &lib);
+}
+
 void probes_drop_pids(struct tracer *t, const pid_t *pids, size_t n)
 {
 	if (!n)

@@ -42,4 +42,11 @@ void probes_drop_pids(struct tracer *t, const pid_t *pids, size_t n);
  */
 int probes_exec(struct tracer *t, pid_t pid);
 
+/*
+ * System-wide: the allocator of pid's new image, probed for every process
+ * (once per file). 0 when probed (now or before), 1 when no module serving
+ * malloc is mapped yet (ask again when more code is), or -errno.
+ */
+int probes_exec_shared(struct tracer *t, pid_t pid);
+
 #endif
