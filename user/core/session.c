@@ -136,26 +136,56 @@ static int attach_targets(struct session *s)
 	return 0;
 }
 
+/* A library's name for people: a deleted or memfd file has no path. */
+static const char *lib_label(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	if (strstr(path, "/map_files/"))
+		return "[deleted or memfd]";
+	return base ? base + 1 : path;
+}
+
+/* "libc.so.6", or the first three and how many more (-v names each). */
+static void allocators_label(const struct tracer *t, char *out, size_t len)
+{
+	size_t i, n = t->n_libs < 3 ? t->n_libs : 3;
+	int at = 0;
+
+	if (!t->n_libs) {
+		snprintf(out, len, "?");
+		return;
+	}
+	if (t->n_libs == 1) {
+		snprintf(out, len, "%s", t->libs[0].path);
+		return;
+	}
+	for (i = 0; i < n && at >= 0 && (size_t)at < len; i++)
+		at += snprintf(out + at, len - at, "%s%s", i ? ", " : "",
+			       lib_label(t->libs[i].path));
+	if (t->n_libs > n && at >= 0 && (size_t)at < len)
+		snprintf(out + at, len - at, " and %zu more", t->n_libs - n);
+}
+
 static void announce(const struct session *s)
 {
 	const struct tracer *t = &s->tracer;
-	const char *lib = t->n_libs ? t->libs[0].path : "?";
-	char what[128];
+	char what[128], libs[4352];
 
+	allocators_label(t, libs, sizeof(libs));
 	if (s->opts->command)
 		snprintf(what, sizeof(what), "command %s (pid %d)",
 			 s->opts->command, t->child);
 	else if (s->system_wide)
-		snprintf(what, sizeof(what),
-			 "all processes (%zu allocator librar%s)", t->n_libs,
-			 t->n_libs == 1 ? "y" : "ies");
+		snprintf(what, sizeof(what), "all processes");
 	else if (s->opts->n_pids == 1)
 		snprintf(what, sizeof(what), "PID %d (%s)", s->opts->pids[0],
 			 s->procs.n ? s->procs.procs[0]->comm : "?");
 	else
 		snprintf(what, sizeof(what), "%d processes", s->opts->n_pids);
-	lt_info("tracing %s: allocator %s, mapping syscalls; report every %.3g s, Ctrl-C for the final report",
-		what, lib, s->opts->interval_ns / 1e9);
+	lt_info("tracing %s: allocator%s %s, mapping syscalls; report every %.3g s, Ctrl-C for the final report",
+		what, t->n_libs > 1 ? "s" : "", libs,
+		s->opts->interval_ns / 1e9);
 }
 
 /* ---- main loop ------------------------------------------------------- */
