@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The mapping tracker against /proc/PID/maps. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/mapsync.h"
 #include "lib/procmaps.h"
+#include "lib/vec.h"
 
 static bool starts_with(const char *s, const char *prefix)
 {
@@ -50,26 +52,52 @@ size_t mapsync_ranges(const struct map_entry *entries, size_t n,
 	return k;
 }
 
+/*
+ * The ranges of /proc/PID/maps, one line at a time: a process may have
+ * tens of thousands of mappings, and a parsed entry holds a whole path.
+ * A line that does not parse (a path longer than PATH_MAX) is no memory
+ * of ours: skipped.
+ */
+static int read_ranges(FILE *f, bool file_mappings, struct mrange **out,
+		       size_t *n)
+{
+	static struct map_entry e; /* PATH_MAX: too big for the stack */
+	size_t cap = 0, line_cap = 0;
+	char *line = NULL;
+	int err = 0;
+
+	while (getline(&line, &line_cap, f) >= 0) {
+		if (procmaps_parse_line(line, &e))
+			continue;
+		err = VEC_RESERVE(out, &cap, *n + 1);
+		if (err)
+			break;
+		*n += mapsync_ranges(&e, 1, file_mappings, *out + *n);
+	}
+	free(line);
+	if (!err && ferror(f))
+		err = -EIO;
+	return err;
+}
+
 int mapsync_process(struct mtrack *t, pid_t pid, bool file_mappings,
 		    uint64_t fill_stack, struct mresync *out)
 {
-	struct map_entry *entries;
-	struct mrange *ranges;
-	size_t n;
-	int err = procmaps_read(pid, &entries, &n);
+	struct mrange *ranges = NULL;
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+	int err;
 
 	*out = (struct mresync){ 0 };
-	if (err)
-		return err;
-	ranges = calloc(n + 1, sizeof(*ranges));
-	if (!ranges) {
-		free(entries);
-		return -ENOMEM;
-	}
-	n = mapsync_ranges(entries, n, file_mappings, ranges);
-	free(entries);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = read_ranges(f, file_mappings, &ranges, &n);
+	fclose(f);
 	/* A process with no mappings left is exiting: keep what we know. */
-	if (n)
+	if (!err && n)
 		err = mtrack_resync(t, pid, ranges, n, fill_stack, out);
 	free(ranges);
 	return err;
