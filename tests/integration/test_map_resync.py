@@ -34,3 +34,20 @@ class MapResyncTest(LTTestCase):
         self.assertGreater(final.get("mapping_resyncs", 0), 0,
                            "losses but no resync said\n" + msg)
         self.assertEqual(proc["mapped_bytes"], self.truth(expect), msg)
+
+    def test_text_report_says_resync(self):
+        """the text report: the resync line, 4.0 MiB mapped"""
+        t = self.start_target("mapstorm", 1500)
+        lt = self.start_tracer(["-T", "5", "-p", t.ready_pid, "500ms"])
+        t.go()
+        t.wait_expect()
+        self.assertEqual(lt.stop(signal.SIGINT), 0, lt.describe())
+        text = lt.text("stdout")
+        final = text[text.rindex(" final report: "):]
+        self.assertRegex(final, r"losses:.* events_lost [1-9]")
+        self.assertRegex(final, r"\nmappings resynchronised with "
+                         r"/proc/PID/maps after lost events: [1-9][0-9]* "
+                         r"times? since attach(\n|$)")
+        self.assertIn("pid %d (mapstorm): heap" % t.ready_pid, final)
+        self.assertRegex(final, r"\(mapstorm\): heap [^\n]*, mapped 4\.0 MiB "
+                         r"in [0-9]+ mappings")
