@@ -412,7 +412,7 @@ class ExportTest(LTTestCase):
         good = {"type": "report", "time": "2026-11-25T22:00:00Z",
                 "final": False, "elapsed_s": 1.0, "interval_s": 1.0,
                 "mode": "exact", "sample_bytes": 0, "unwind": "dwarf",
-                "min_age_s": 0,
+                "min_age_s": 0, "mapping_resyncs": 0,
                 "losses": {k: 0 for k in
                            schema["properties"]["losses"]["required"]},
                 "processes": []}
