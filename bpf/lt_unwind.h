@@ -68,13 +68,21 @@ struct lt_unwind_proc {
 	struct lt_unwind_map maps[LT_UNWIND_MAX_MAPS];
 };
 
-/* Where one walk is, between steps (per CPU). */
+/*
+ * Where one walk is, between steps (per CPU). The mapping of the last
+ * frame is kept: most callers sit in the same file, and then a frame
+ * costs no process lookup and no mapping search.
+ */
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
 	__u32 tgid;
 	__u8 bp_valid;
-	__u8 pc_exact; /* pc is not a return address (after a signal frame) */
-	__u8 pad[2];
+	__u8 pc_exact;	 /* pc is not a return address (after a signal frame) */
+	__u8 proc_known; /* the process was looked up: has_proc, eval_* */
+	__u8 has_proc;
+	__u64 eval_lo, eval_hi;
+	__u64 map_start, map_end, map_bias; /* the last frame's mapping */
+	__u32 rows_first, rows_count;	    /* its rows; count 0: by fp */
 };
 
 #endif /* LT_UNWIND_H */

@@ -72,11 +72,11 @@ unwind_find_map(const struct lt_unwind_proc *p, __u64 pc)
 	return NULL;
 }
 
-/* The last row of table t whose pc <= rel, or NULL. */
+/* The last row of rows [first, first + count) whose pc <= rel, or NULL. */
 static __always_inline const struct lt_unwind_row *
-unwind_find_row(const struct lt_unwind_table *t, __u64 rel)
+unwind_find_row(__u32 first, __u32 count, __u64 rel)
 {
-	__u32 lo = t->first, hi = t->first + t->count;
+	__u32 lo = first, hi = first + count;
 	const struct lt_unwind_row *r;
 
 	if (rel > 0xffffffffULL || hi < lo)
@@ -92,7 +92,7 @@ unwind_find_row(const struct lt_unwind_table *t, __u64 rel)
 		else
 			hi = mid;
 	}
-	if (lo == t->first)
+	if (lo == first)
 		return NULL;
 	lo--;
 	return bpf_map_lookup_elem(&unwind_rows, &lo);
@@ -177,19 +177,59 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 }
 
 /*
+ * Find the mapping of s->pc and keep it, with its rows, in s. Returns 0
+ * when found, 1 to walk this frame by frame pointers (no table for the
+ * process, code in no file), 2 to stop (the Python frames take over).
+ */
+static __always_inline int unwind_enter_map(struct lt_unwind_state *s)
+{
+	const struct lt_unwind_proc *p;
+	const struct lt_unwind_map *m;
+	const struct lt_unwind_table *t;
+
+	p = bpf_map_lookup_elem(&unwind_procs, &s->tgid);
+	if (!s->proc_known) {
+		s->proc_known = 1;
+		s->has_proc = p != NULL;
+		if (p) {
+			s->eval_lo = p->eval_lo;
+			s->eval_hi = p->eval_hi;
+		}
+	}
+	if (!p)
+		return 1;
+	if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
+		return 2;
+	m = unwind_find_map(p, s->pc);
+	if (!m) /* JIT code keeps frame pointers; garbage fails their checks */
+		return 1;
+	s->map_start = m->start;
+	s->map_end = m->end;
+	s->map_bias = m->bias;
+	s->rows_first = 0;
+	s->rows_count = 0;
+	if (m->table == LT_UNWIND_NO_TABLE)
+		return 0;
+	t = bpf_map_lookup_elem(&unwind_tables, &m->table);
+	if (t) {
+		s->rows_first = t->first;
+		s->rows_count = t->count;
+	}
+	return 0;
+}
+
+/*
  * One frame: record the pc, then find the caller's registers. Returns 0
  * to go on, 1 at the end of the stack or anything we cannot follow. A
  * global function, so the verifier checks it once, not per frame.
  */
 __noinline int lt_unwind_step(__u32 unused)
 {
-	const struct lt_unwind_proc *p;
-	const struct lt_unwind_map *m;
-	const struct lt_unwind_table *t;
 	const struct lt_unwind_row *r;
 	struct lt_unwind_state *s;
 	struct lt_stack *st;
 	__u32 zero = 0, n;
+	int found;
 
 	s = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	st = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -202,20 +242,24 @@ __noinline int lt_unwind_step(__u32 unused)
 	}
 	st->ips[n] = s->pc;
 	st->len = n + 1;
-	p = bpf_map_lookup_elem(&unwind_procs, &s->tgid);
-	if (!p)
+	if (s->proc_known && !s->has_proc)
 		return unwind_fp_step(s);
-	if (s->pc >= p->eval_lo && s->pc < p->eval_hi)
-		return 1; /* the Python frames take over */
-	m = unwind_find_map(p, s->pc);
-	if (!m) /* JIT code keeps frame pointers; garbage fails their checks */
+	if (s->proc_known && s->pc >= s->map_start && s->pc < s->map_end) {
+		if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
+			return 1; /* the Python frames take over */
+	} else {
+		found = unwind_enter_map(s);
+		if (found == 2)
+			return 1;
+		if (found == 1) {
+			s->map_end = 0; /* nothing kept */
+			return unwind_fp_step(s);
+		}
+	}
+	if (!s->rows_count) /* a module without CFI */
 		return unwind_fp_step(s);
-	if (m->table == LT_UNWIND_NO_TABLE)
-		return unwind_fp_step(s);
-	t = bpf_map_lookup_elem(&unwind_tables, &m->table);
-	if (!t)
-		return 1;
-	r = unwind_find_row(t, s->pc - m->bias - !s->pc_exact);
+	r = unwind_find_row(s->rows_first, s->rows_count,
+			    s->pc - s->map_bias - !s->pc_exact);
 	if (!r)
 		return 1;
 	return unwind_row_step(s, r);
@@ -239,6 +283,8 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->bp = bp;
 	s->bp_valid = 1;
 	s->pc_exact = 0;
+	s->proc_known = 0;
+	s->map_start = s->map_end = 0;
 	s->tgid = bpf_get_current_pid_tgid() >> 32;
 	if (unwind_bpf_loop) {
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
