@@ -16,10 +16,12 @@ $(OUT)/floor.skel.h: $(OUT)/floor.bpf.o
 
 # Linked dynamically even with STATIC=1: it only runs here.
 $(OUT)/bench/uprobe_floor: bench/uprobe_floor.c $(OUT)/floor.skel.h \
-			   $(OUT)/user/kernel/placement.o $(OUT)/user/sym/elfsym.o
+			   $(OUT)/user/kernel/placement.o $(OUT)/user/sym/elfsym.o \
+			   $(OUT)/user/sym/elffile.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/user/kernel/placement.o $(OUT)/user/sym/elfsym.o \
-		-lbpf -lelf -lcapstone
+		$(OUT)/user/sym/elffile.o \
+		-lbpf -lelf -ldw -lcapstone
 
 # Memory and report time with 1 M live blocks over 100 k stacks (root).
 .PHONY: bench-footprint

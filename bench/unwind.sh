@@ -6,12 +6,22 @@
 #     frame is the slope between 5 and 50.
 #  2. The C loop (bench/malloc_loop, -O2) and the Python workload
 #     (bench/py_work.py, Debian's python3) with dwarf and fp.
-# Medians of ROUNDS runs, alternating. Usage: bench/unwind.sh [PAIRS] [ROUNDS]
+#  3. The cost goals, on the C loop: exact mode against the count-only
+#     probe floor at the same places (bench/uprobe_floor run), with dwarf
+#     and fp; --sample 512K with dwarf, with fp, and with the build before
+#     the unwinder (LEAKTRACE_OLD=path/to/leaktrace, optional) against the
+#     entry probes alone (the traps sampling cannot avoid).
+# Medians of ROUNDS runs, alternating.
+# Usage: bench/unwind.sh [walk|goals|all] [PAIRS] [ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
+part=all
+case ${1:-} in walk | goals | all) part=$1 && shift ;; esac
 pairs=${1:-200000}
 rounds=${2:-5}
 out=build/bench
+floor=$out/uprobe_floor
+old=${LEAKTRACE_OLD:-}
 mkdir -p "$out"
 cc -O2 -fno-omit-frame-pointer -fno-builtin -o "$out/deep_loop" bench/deep_loop.c
 cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
@@ -41,17 +51,84 @@ measure() {
 	echo "$(median <"$out/u_base") $(median <"$out/u_dwarf") $(median <"$out/u_fp")"
 }
 
-echo "native walk: ns per malloc/free pair, median of $rounds rounds"
-printf "%-26s %9s %9s %9s\n" workload untraced dwarf fp
-for depth in 5 20 50; do
-	set -- $(measure "$out/deep_loop" "$pairs" "$depth")
-	printf "%-26s %9s %9s %9s\n" "deep_loop depth $depth" "$1" "$2" "$3"
-	eval "d$depth=$2 f$depth=$3"
-done
-awk -v d5="$d5" -v d50="$d50" -v f5="$f5" -v f50="$f50" 'BEGIN {
-	printf "per unwound frame (5 -> 50): dwarf %.0f ns, fp %.0f ns\n",
-		(d50 - d5) / 45, (f50 - f5) / 45 }'
-set -- $(measure "$out/malloc_loop" "$pairs")
-printf "%-26s %9s %9s %9s\n" "C loop (malloc_loop)" "$1" "$2" "$3"
-set -- $(measure python3 bench/py_work.py $((pairs / 50)))
-printf "%-26s %9s %9s %9s  (ns per op)\n" "Python (py_work.py)" "$1" "$2" "$3"
+# The cost goals: one run of the loop under a variant, ns per pair.
+goal_run() {
+	variant=$1
+	shift
+	case $variant in
+	base) "$out/malloc_loop" "$@" ;;
+	floor) "$floor" run "$out/malloc_loop" "$@" 2>/dev/null ;;
+	entries) "$floor" run --no-returns "$out/malloc_loop" "$@" 2>/dev/null ;;
+	ex_dwarf | ex_fp)
+		./leaktrace --unwind="${variant#ex_}" -c "$out/malloc_loop $*" \
+			3600 2>/dev/null | awk 'NR == 1 { print; exit }' ;;
+	sa_dwarf | sa_fp)
+		./leaktrace --unwind="${variant#sa_}" --sample 512K \
+			-c "$out/malloc_loop $*" 3600 2>/dev/null |
+			awk 'NR == 1 { print; exit }' ;;
+	sa_old) "$old" --sample 512K -c "$out/malloc_loop $*" 3600 \
+		2>/dev/null | awk 'NR == 1 { print; exit }' ;;
+	esac
+}
+
+goals() {
+	[ -x "$floor" ] || make -s "$floor"
+	variants="base floor ex_dwarf ex_fp entries sa_dwarf sa_fp"
+	[ -n "$old" ] && variants="$variants sa_old"
+	echo "cost goals: C loop, $pairs pairs, median of $rounds rounds," \
+		"alternating; ns per pair (us per traced call)"
+	for threads in 1 2; do
+		for v in $variants; do : >"$out/g_$v"; done
+		i=0
+		while [ $i -lt "$rounds" ]; do
+			for v in $variants; do
+				goal_run "$v" "$pairs" "$threads" 0 >>"$out/g_$v"
+			done
+			i=$((i + 1))
+		done
+		for v in $variants; do
+			printf "%s=%s " "$v" "$(median <"$out/g_$v")"
+		done | awk -v t="$threads" '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); m[kv[1]] = kv[2] }
+			b = m["base"]
+			# two traced calls per pair
+			for (k in m) c[k] = (m[k] - b) / 2000
+			printf "%d thread(s): untraced %.1f, floor %.0f (%.2f), entries %.0f (%.2f)\n",
+				t, b, m["floor"], c["floor"], m["entries"], c["entries"]
+			printf "  exact   dwarf %.0f (%.2f) %.2fx floor | fp %.0f (%.2f) %.2fx floor\n",
+				m["ex_dwarf"], c["ex_dwarf"], c["ex_dwarf"] / c["floor"],
+				m["ex_fp"], c["ex_fp"], c["ex_fp"] / c["floor"]
+			printf "  sampled dwarf %.0f (%.2f) %.2fx entries | fp %.0f (%.2f) %.2fx entries | dwarf/fp %.3f\n",
+				m["sa_dwarf"], c["sa_dwarf"], c["sa_dwarf"] / c["entries"],
+				m["sa_fp"], c["sa_fp"], c["sa_fp"] / c["entries"],
+				m["sa_dwarf"] / m["sa_fp"]
+			if ("sa_old" in m)
+				printf "  sampled before the unwinder %.0f (%.2f) %.2fx entries | dwarf/old %.3f\n",
+					m["sa_old"], c["sa_old"], c["sa_old"] / c["entries"],
+					m["sa_dwarf"] / m["sa_old"]
+		}'
+	done
+}
+
+walk() {
+	echo "native walk: ns per malloc/free pair, median of $rounds rounds"
+	printf "%-26s %9s %9s %9s\n" workload untraced dwarf fp
+	for depth in 5 20 50; do
+		set -- $(measure "$out/deep_loop" "$pairs" "$depth")
+		printf "%-26s %9s %9s %9s\n" "deep_loop depth $depth" "$1" "$2" "$3"
+		eval "d$depth=$2 f$depth=$3"
+	done
+	awk -v d5="$d5" -v d50="$d50" -v f5="$f5" -v f50="$f50" 'BEGIN {
+		printf "per unwound frame (5 -> 50): dwarf %.0f ns, fp %.0f ns\n",
+			(d50 - d5) / 45, (f50 - f5) / 45 }'
+	set -- $(measure "$out/malloc_loop" "$pairs")
+	printf "%-26s %9s %9s %9s\n" "C loop (malloc_loop)" "$1" "$2" "$3"
+	set -- $(measure python3 bench/py_work.py $((pairs / 50)))
+	printf "%-26s %9s %9s %9s  (ns per op)\n" "Python (py_work.py)" "$1" "$2" "$3"
+}
+
+case $part in
+walk) walk ;;
+goals) goals ;;
+all) walk && echo && goals ;;
+esac
