@@ -203,6 +203,7 @@ static void keep_results(struct py_census *c, const struct census_walk *w,
 
 	c->objects = w->objects;
 	c->skipped = w->skipped;
+	c->reread = w->reread;
 	c->torn = w->torn;
 	c->gens_incomplete = w->gens_incomplete;
 	c->stop = w->stop;

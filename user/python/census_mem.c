@@ -1,14 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include "python/census_mem.h"
 
+/*
+ * Two mappings can share a chunk (a 16 KiB read-only part of a library
+ * and its data after it): which 1 KiB blocks of it were read, and which
+ * were tried (read once, never again), are bitmaps; a read of blocks not
+ * there fills in the part of its own mapping.
+ */
+#define BLOCK (CENSUS_CHUNK / 64)
 struct chunk {
-	uint64_t base;	/* CENSUS_CHUNK-aligned */
-	uint32_t valid; /* bytes from base that were read */
+	uint64_t base;	      /* CENSUS_CHUNK-aligned */
+	uint64_t have, tried; /* blocks read, blocks asked for */
 	uint8_t *data;
 };
+
+/* The blocks [off, off + len) touches; whole: only those it covers. */
+static uint64_t blocks(size_t off, size_t len, bool whole)
+{
+	size_t first = whole ? (off + BLOCK - 1) / BLOCK : off / BLOCK;
+	size_t end =
+		whole ? (off + len) / BLOCK : (off + len + BLOCK - 1) / BLOCK;
+	uint64_t hi, lo;
+
+	if (!len || first >= end)
+		return 0;
+	hi = end >= 64 ? ~0ull : (1ull << end) - 1;
+	lo = (1ull << first) - 1;
+	return hi & ~lo;
+}
 
 struct census_mem {
 	struct census_src src;
@@ -132,7 +155,7 @@ static struct chunk *add(struct census_mem *m, uint64_t base)
 		m->stats.peak_bytes += CENSUS_CHUNK;
 	}
 	c->base = base;
-	c->valid = 0;
+	c->have = c->tried = 0;
 	s = slot_of(m, base);
 	while (m->index[s] >= 0)
 		s = (s + 1) & (m->index_cap - 1);
@@ -179,17 +202,38 @@ static struct chunk *fetch(struct census_mem *m, uint64_t base,
 	if (done > 0)
 		m->stats.bytes_read += (uint64_t)done;
 	for (i = 0; i < n; i++) {
-		size_t at = i * CENSUS_CHUNK, got_here = 0;
-
-		if (done > (ssize_t)at)
-			got_here = (size_t)done - at;
-		if (got_here > CENSUS_CHUNK - (i ? 0 : skip))
-			got_here = CENSUS_CHUNK - (i ? 0 : skip);
 		/* Bytes before start are outside the mapping: never asked. */
-		got[i]->valid =
-			got_here ? (uint32_t)(got_here + (i ? 0 : skip)) : 0;
+		size_t first = i ? 0 : skip, got_here = 0;
+		size_t asked = n > 1 ? CENSUS_CHUNK : (size_t)(end - start);
+
+		if (done > (ssize_t)(i * asked))
+			got_here = (size_t)done - i * asked;
+		if (got_here > asked)
+			got_here = asked;
+		got[i]->have = blocks(first, got_here, true);
+		got[i]->tried = blocks(first, asked, false);
 	}
 	return got[0];
+}
+
+/* The part of chunk c in mapping r, read into it (once). */
+static void fill(struct census_mem *m, struct chunk *c,
+		 const struct census_range *r)
+{
+	uint64_t start = c->base < r->start ? r->start : c->base;
+	uint64_t end = c->base + CENSUS_CHUNK < r->end ? c->base + CENSUS_CHUNK
+						       : r->end;
+	size_t lo = (size_t)(start - c->base);
+	void *buf = c->data + lo;
+	ssize_t done =
+		m->src.read(m->src.ctx, start, &buf, 1, (size_t)(end - start));
+
+	m->stats.syscalls++;
+	c->tried |= blocks(lo, (size_t)(end - start), false);
+	if (done <= 0)
+		return;
+	m->stats.bytes_read += (uint64_t)done;
+	c->have |= blocks(lo, (size_t)done, true);
 }
 
 int census_mem_read(struct census_mem *m, uint64_t addr, void *buf, size_t len)
@@ -206,9 +250,13 @@ int census_mem_read(struct census_mem *m, uint64_t addr, void *buf, size_t len)
 			CENSUS_CHUNK - off < len ? CENSUS_CHUNK - off : len;
 		struct chunk *c = lookup(m, base);
 
+		uint64_t need = blocks(off, take, false);
+
 		if (!c)
 			c = fetch(m, base, r);
-		if (!c || off + take > c->valid)
+		else if (need & ~c->have & ~c->tried)
+			fill(m, c, r);
+		if (!c || need & ~c->have)
 			return -1;
 		memcpy(out, c->data + off, take);
 		out += take;
@@ -216,6 +264,21 @@ int census_mem_read(struct census_mem *m, uint64_t addr, void *buf, size_t len)
 		len -= take;
 	}
 	return 0;
+}
+
+int census_mem_read_fresh(struct census_mem *m, uint64_t addr, void *buf,
+			  size_t len)
+{
+	void *bufs[1] = { buf };
+	ssize_t done;
+
+	if (!census_mem_readable(m, addr, len))
+		return -1;
+	done = m->src.read(m->src.ctx, addr, bufs, 1, len);
+	m->stats.syscalls++;
+	if (done > 0)
+		m->stats.bytes_read += (uint64_t)done;
+	return done == (ssize_t)len ? 0 : -1;
 }
 
 void census_mem_stats(const struct census_mem *m, struct census_mem_stats *s)

@@ -41,6 +41,13 @@ void census_mem_free(struct census_mem *m);
 /* Copy len bytes at addr into buf: 0, or -1 when not readable. */
 int census_mem_read(struct census_mem *m, uint64_t addr, void *buf, size_t len);
 
+/*
+ * Copy len bytes at addr straight from the source (one system call), not
+ * from the local copy, which may predate them: 0, or -1.
+ */
+int census_mem_read_fresh(struct census_mem *m, uint64_t addr, void *buf,
+			  size_t len);
+
 /* Is [addr, addr + len) inside one readable range? */
 int census_mem_readable(const struct census_mem *m, uint64_t addr, size_t len);
 

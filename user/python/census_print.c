@@ -202,6 +202,7 @@ static void json_status(struct json *j, const struct py_census *c)
 	json_u64(j, "objects", c->objects);
 	json_u64(j, "types", c->types);
 	json_u64(j, "objects_skipped", c->skipped);
+	json_u64(j, "objects_reread", c->reread);
 	json_u64(j, "lists_incomplete", c->gens_incomplete);
 	json_u64(j, "torn_links", c->torn);
 	json_key(j, "elapsed_ms");

@@ -16,7 +16,7 @@ struct py_census {
 	struct census_py_layout py;
 	struct census_rows rows;
 	/* The last census. */
-	uint64_t objects, skipped, torn, types;
+	uint64_t objects, skipped, reread, torn, types;
 	uint32_t gens_incomplete;
 	enum census_stop stop;
 	double elapsed_ms;

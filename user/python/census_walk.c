@@ -19,6 +19,13 @@
  * long run of them is a loop that does not pass the sentinel.
  */
 #define MAX_REPEATS 1024
+/*
+ * Objects made while the walk runs sit in chunks copied before them: the
+ * link to one is new, its bytes in the copy are old (a free block). Such a
+ * node is read again from the process, one system call each, at most
+ * this many per walk.
+ */
+#define MAX_REREADS 4096
 
 static uint64_t mono_ns(void)
 {
@@ -150,7 +157,7 @@ struct walk_ctx {
 	struct census_mem *m;
 	const struct census_gc_layout *l;
 	const struct census_limits *lim;
-	uint64_t start_ns, steps;
+	uint64_t start_ns, steps, rereads;
 };
 
 static bool over_limits(struct walk_ctx *c, enum census_stop *why)
@@ -165,6 +172,28 @@ static bool over_limits(struct walk_ctx *c, enum census_stop *why)
 		return true;
 	}
 	return false;
+}
+
+/* The type of the node in n, reading it again when the copy looks stale. */
+static int node_type(struct walk_ctx *c, uint64_t node, uint64_t *n)
+{
+	struct census_walk *w = c->w;
+	int type = census_type_get(w, c->m, c->l->type_type, n[3]);
+	uint64_t fresh[NODE_READ / 8];
+
+	if (type >= 0 || c->rereads >= MAX_REREADS)
+		return type;
+	c->rereads++;
+	if (census_mem_read_fresh(c->m, node, fresh, NODE_READ))
+		return type;
+	type = census_type_get(w, c->m, c->l->type_type, fresh[3]);
+	if (type >= 0) {
+		/* Its type and size as they are now; links as walked. */
+		n[3] = fresh[3];
+		n[4] = fresh[4];
+		w->reread++;
+	}
+	return type;
 }
 
 /* One list, from its sentinel back to it: CENSUS_DONE or why it stopped. */
@@ -188,7 +217,7 @@ static enum census_stop walk_list(struct walk_ctx *c, uint64_t head)
 			return CENSUS_BAD_LINK;
 		if ((n[1] & ~PREV_FLAGS) != prev)
 			w->torn++;
-		type = census_type_get(w, c->m, c->l->type_type, n[3]);
+		type = node_type(c, node, n);
 		added = remember(w, node, type);
 		if (added < 0)
 			return CENSUS_NO_MEMORY;
@@ -215,7 +244,7 @@ int census_walk_run(struct census_walk *w, struct census_mem *m,
 		    const struct census_gc_layout *l,
 		    const struct census_limits *lim)
 {
-	struct walk_ctx c = { w, m, l, lim, mono_ns(), 0 };
+	struct walk_ctx c = { w, m, l, lim, mono_ns(), 0, 0 };
 	int g;
 
 	for (g = 0; g < CENSUS_GENS; g++) {

@@ -67,9 +67,10 @@ struct census_walk {
 	uint64_t *seen;
 	int32_t *seen_type;
 	size_t seen_cap, n_seen;
-	uint64_t objects;	  /* counted */
-	uint64_t skipped;	  /* on the lists, but no valid type */
-	uint64_t torn;		  /* back link did not match: list changed */
+	uint64_t objects; /* counted */
+	uint64_t skipped; /* on the lists, but no valid type */
+	uint64_t reread;  /* counted after a fresh read of a stale copy */
+	uint64_t torn;	  /* back link did not match: list changed */
 	uint32_t gens_incomplete; /* lists we could not finish */
 	enum census_stop stop;	  /* the first reason a list stopped early */
 	uint64_t elapsed_ns;

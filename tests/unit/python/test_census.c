@@ -226,6 +226,80 @@ static void test_mem_reads_across_chunks(void **state)
 	census_mem_free(m);
 }
 
+/* A library's 16 KiB read-only part and its data share a 64 KiB chunk:
+ * the part read second must be read, not taken from the unread bytes. */
+static void test_mem_two_mappings_in_one_chunk(void **state)
+{
+	struct fixture *f = *state;
+	struct census_src src = { image_read, &f->im };
+	struct census_range r[2] = { { IMG_BASE, IMG_BASE + 0x4000 },
+				     { IMG_BASE + 0x4000,
+				       IMG_BASE + 0x10000 } };
+	struct census_mem *m = census_mem_new(&src, r, 2, 1 << 20);
+	struct census_mem_stats st;
+	uint64_t got;
+
+	put64(&f->im, IMG_BASE + 0x100, 0xaaaa);
+	put64(&f->im, IMG_BASE + 0x4100, 0xbbbb);
+	assert_int_equal(census_mem_read(m, IMG_BASE + 0x4100, &got, 8), 0);
+	assert_int_equal(got, 0xbbbb);
+	assert_int_equal(census_mem_read(m, IMG_BASE + 0x100, &got, 8), 0);
+	assert_int_equal(got, 0xaaaa);
+	assert_int_equal(census_mem_read(m, IMG_BASE + 0x4100, &got, 8), 0);
+	assert_int_equal(got, 0xbbbb);
+	/* Across the boundary: two mappings, never one read. */
+	assert_int_equal(census_mem_read(m, IMG_BASE + 0x3ffc, &got, 8), -1);
+	census_mem_stats(m, &st);
+	assert_int_equal(st.syscalls, 2);
+	census_mem_free(m);
+}
+
+/* The first read of the image hides one node's type (a stale copy). */
+struct stale_src {
+	struct image *im;
+	uint64_t node;
+	int reads;
+};
+
+static ssize_t stale_read(void *ctx, uint64_t addr, void *const *bufs,
+			  size_t n_bufs, size_t buf_len)
+{
+	struct stale_src *s = ctx;
+	ssize_t done = image_read(s->im, addr, bufs, n_bufs, buf_len);
+	uint64_t at = s->node + 24;
+
+	if (s->reads++ == 0 && done > 0 && at >= addr &&
+	    at + 8 <= addr + (uint64_t)done && at + 8 <= addr + buf_len)
+		memset((uint8_t *)bufs[0] + (at - addr), 0xff, 8);
+	return done;
+}
+
+static void test_stale_node_read_again(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = image_type(&f->im, f->type_type, "A", 16, 0, 0);
+	struct stale_src s = { &f->im, 0, 0 };
+	struct census_src src = { stale_read, &s };
+	struct census_range r = { IMG_BASE, IMG_BASE + CENSUS_CHUNK };
+	struct census_gc_layout l = { .type_type = f->type_type };
+	struct census_limits lim = { 1000, 5000000000ull };
+	struct census_walk w;
+	struct census_mem *m;
+
+	image_object(&f->im, f->heads[0], a, 0);
+	s.node = image_object(&f->im, f->heads[0], a, 0);
+	image_object(&f->im, f->heads[0], a, 0);
+	memcpy(l.heads, f->heads, sizeof(l.heads));
+	m = census_mem_new(&src, &r, 1, 1 << 20);
+	census_walk_init(&w);
+	census_walk_run(&w, m, &l, &lim);
+	assert_int_equal(type_named(&w, "A")->count, 3);
+	assert_int_equal(w.reread, 1);
+	assert_int_equal(w.skipped, 0);
+	census_walk_free(&w);
+	census_mem_free(m);
+}
+
 static void fake_walk(struct census_walk *w, const char *const *names,
 		      const uint64_t *counts, size_t n)
 {
@@ -294,6 +368,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mem_reads_across_chunks,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_mem_two_mappings_in_one_chunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_node_read_again,
 						setup, teardown),
 		cmocka_unit_test(test_rows_growth_and_rank),
 	};
