@@ -385,6 +385,20 @@ static int by_slot_then_count(const void *a, const void *b)
 	return x->kind - y->kind;
 }
 
+/* Per held type: named holders first, then by count. */
+static int by_line(const void *a, const void *b)
+{
+	const struct census_holder *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	if (!x->name[0] != !y->name[0])
+		return x->name[0] ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
 /* Named holders, then per held type the biggest unnamed groups. */
 static int summarise(struct scan *s, struct held **cands, size_t n_cands)
 {
@@ -420,6 +434,8 @@ static int summarise(struct scan *s, struct held **cands, size_t n_cands)
 			     g[i].holders - g[i].named_holders))
 			return -1;
 	}
+	if (h->n_lines)
+		qsort(h->lines, h->n_lines, sizeof(*h->lines), by_line);
 	return 0;
 }
 

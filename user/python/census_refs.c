@@ -142,6 +142,10 @@ enum census_refs_result census_refs_dict(struct census_mem *m,
 	if (census_mem_read(m, dict, d, sizeof(d)) || !d[4] || d[4] & 7 ||
 	    census_mem_read(m, d[4], k, sizeof(k)))
 		return CENSUS_REFS_UNREADABLE;
+	/* Empty dicts share one keys object of size 1 (3.8-3.10) or
+	 * log2 size 0 (3.11+): nothing in it to read. */
+	if (!(l->minor < 11 ? k[4] : k[3]))
+		return CENSUS_REFS_OK;
 	err = l->minor < 11 ? shape_before_311(k, d[4], &s)
 			    : shape_from_311(k, d[4], &s);
 	if (err)
