@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """--objects against hostile targets: garbage where the GC state should be,
-and a process mutating its containers as fast as it can."""
+a process mutating its containers as fast as it can, and processes that
+look like a free-threaded CPython 3.13 (refused in one line)."""
 
 import os
+import shutil
 import signal
+import tempfile
 import time
 
-from ltharness import LTTestCase, ROOT, find_process
+from ltharness import LTTestCase, ROOT, find_process, target_path
 
 CHURN = os.path.join(ROOT, "tests", "targets", "py", "census_churn.py")
 # A census overlaps the mutations: objects freed and made during one walk
@@ -50,6 +53,46 @@ class CensusGarbageTest(LTTestCase):
     def test_garbage_gc_state_313(self):
         """random bytes as a 3.13 _PyRuntime (no debug cookie)"""
         self.check_garbage(13)
+
+
+class CensusFreeThreadedTest(LTTestCase):
+    """No free-threaded build here: synthetic ones, by each sign of it."""
+
+    def check_refused(self, t):
+        lt = self.start_tracer(["--json", "--objects", "-p", t.ready_pid,
+                                "0.5"])
+        t.go()
+        expect = t.wait_expect()
+        time.sleep(1.5)
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        lines = [l for l in lt.text("stderr").splitlines()
+                 if "free-threaded" in l]
+        self.assertEqual(len(lines), 1, lt.describe())
+        self.assertIn("not support", lines[0])
+        self.assertNotIn("GC state does not look valid", lt.text("stderr"))
+        self.assertGreater(len(lt.reports()), 2, lt.describe())
+        for rep in lt.reports():
+            proc = find_process(rep, t.ready_pid)
+            if proc:
+                self.assertIsNone(proc["python"], lt.describe())
+                self.assertNotIn("python_objects", proc)
+        proc = find_process(lt.final_report(), t.ready_pid)
+        self.assertIsNotNone(proc, lt.describe())
+        self.assertEqual(proc["heap_bytes"], expect["expect"][0]["bytes"])
+        self.assertTrue(t.alive(), "the target died")
+
+    def test_free_threaded_debug_offsets(self):
+        """_Py_DebugOffsets.free_threaded set: one line, no Python"""
+        self.check_refused(self.start_target("python_garbage", 13, 1))
+
+    def test_free_threaded_abi_flag(self):
+        """an interpreter file named python3.13t: one line, no Python"""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        exe = os.path.join(tmp, "python3.13t")
+        shutil.copy(target_path("python_garbage"), exe)
+        self.check_refused(self.start_target("python_garbage",
+                                             argv=[exe, "13"]))
 
 
 class CensusChurnTest(LTTestCase):

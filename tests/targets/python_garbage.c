@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * python_garbage [MINOR]: not Python, but it defines the symbols leaktrace
- * looks for in an interpreter (_PyRuntime, Py_Version = 3.MINOR,
- * PyType_Type) over random bytes. A census must warn once, take none, and
- * neither crash nor harm the process. Leaks one known block so the report
- * has the process. Named python* as leaktrace finds interpreters by name.
+ * python_garbage [MINOR [FREE_THREADED]]: not Python, but it defines the
+ * symbols leaktrace looks for in an interpreter (_PyRuntime, Py_Version =
+ * 3.MINOR, PyType_Type) over random bytes. A census must warn once, take
+ * none, and neither crash nor harm the process. FREE_THREADED 1: the
+ * runtime starts with the _Py_DebugOffsets head of a free-threaded 3.13
+ * build (cookie, version, free_threaded = 1), which leaktrace must refuse
+ * in one line. Leaks one known block so the report has the process.
  */
 #include <sys/random.h>
 #include "target.h"
 
-#define USAGE "[MINOR (11)]"
+#define USAGE "[MINOR (11)] [FREE_THREADED (0)]"
 #define BLOCK 4096
 
 unsigned char _PyRuntime[1 << 16];
@@ -37,11 +39,21 @@ static void fill_random(unsigned char *p, size_t len)
 
 int main(int argc, char **argv)
 {
-	long long minor;
+	long long minor, free_threaded;
 
 	lt_parse("python_garbage", argc, argv, USAGE);
 	minor = lt_arg(0, 11, 8, USAGE);
+	free_threaded = lt_arg(1, 0, 0, USAGE);
 	fill_random(_PyRuntime, sizeof(_PyRuntime));
+	if (free_threaded) {
+		/* _Py_DebugOffsets: cookie, version (PY_VERSION_HEX), and
+		 * free_threaded, as a --disable-gil build has them. */
+		uint64_t head[3] = { 0, 0, 1 };
+
+		memcpy(head, "xdebugpy", 8);
+		head[1] = 0x030000f0ull | (uint64_t)minor << 16;
+		memcpy(_PyRuntime, head, sizeof(head));
+	}
 	fill_random(PyType_Type, sizeof(PyType_Type));
 	Py_Version = 0x03000000u | (uint32_t)minor << 16 | 0xf0;
 	lt_setup();

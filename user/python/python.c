@@ -8,6 +8,7 @@
 #include "lib/procmaps.h"
 #include "python/python.h"
 #include "lib/target_mem.h"
+#include "lib/log.h"
 
 #define NO LT_PY_NO_OFFSET
 
@@ -112,6 +113,44 @@ static int version_from_name(const char *path, int *major, int *minor)
 	return 0;
 }
 
+/* "libpython3.13t.so.1.0", "python3.13t": the t ABI flag. */
+static bool free_threaded_name(const char *path)
+{
+	const char *p = strrchr(path, '/');
+	int major, minor, end = 0;
+
+	p = strstr(p ? p : path, "python");
+	return p && sscanf(p, "python%d.%d%n", &major, &minor, &end) == 2 &&
+	       end > 0 && p[end] == 't';
+}
+
+/* 3.13+: _Py_DebugOffsets at the start of _PyRuntime says so. */
+static bool free_threaded_runtime(pid_t pid, uint64_t runtime)
+{
+	struct {
+		char cookie[8];
+		uint64_t version, free_threaded;
+	} d = { { 0 }, 0, 0 };
+
+	return !target_read(pid, runtime, &d, sizeof(d)) &&
+	       !memcmp(d.cookie, "xdebugpy", 8) && d.free_threaded;
+}
+
+/* Said once per process: py_detect runs again on later events. */
+static void warn_free_threaded(pid_t pid, const struct py_interp *in)
+{
+	static pid_t warned[256];
+	static size_t next;
+	size_t i;
+
+	for (i = 0; i < sizeof(warned) / sizeof(warned[0]); i++)
+		if (warned[i] == pid)
+			return;
+	warned[next++ % (sizeof(warned) / sizeof(warned[0]))] = pid;
+	lt_warn("pid %d runs a free-threaded CPython %d.%d (%s), which leaktrace does not support: native stacks only, no Python frames or --objects",
+		pid, in->major, in->minor, in->path);
+}
+
 /* Py_Version (3.11+) is the running interpreter's own word. */
 static int version_from_memory(pid_t pid, uint64_t addr, int *major, int *minor)
 {
@@ -154,6 +193,12 @@ static int probe_module(pid_t pid, const struct map_entry *e,
 				&interp->major, &interp->minor) &&
 	    version_from_name(e->path, &interp->major, &interp->minor))
 		interp->major = interp->minor = 0;
+	/* Another object header and no GC lists: none of the offsets hold. */
+	if (free_threaded_name(e->path) ||
+	    free_threaded_runtime(pid, interp->runtime)) {
+		warn_free_threaded(pid, interp);
+		return -EPROTONOSUPPORT;
+	}
 	interp->layout =
 		interp->major == 3 ? py_layout_for(interp->minor) : NULL;
 	return interp->layout ? 1 : -ENOTSUP;
@@ -178,5 +223,6 @@ int py_detect(pid_t pid, struct py_interp *interp)
 		found = probe_module(pid, e, interp);
 	}
 	free(maps);
-	return found;
+	/* Free-threaded: said above; to callers, not a Python they read. */
+	return found == -EPROTONOSUPPORT ? 0 : found;
 }

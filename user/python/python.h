@@ -38,7 +38,8 @@ struct py_interp {
 
 /*
  * Look for a CPython interpreter in the process. Returns 1 when found and
- * supported (interp filled), 0 when the process is not Python, and -ENOTSUP
+ * supported (interp filled), 0 when the process is not Python or runs a
+ * free-threaded build (said once per process as a warning), and -ENOTSUP
  * (with the version in interp) for an unsupported version.
  */
 int py_detect(pid_t pid, struct py_interp *interp);
