@@ -11,12 +11,17 @@
 #     and fp; --sample 512K with dwarf, with fp, and with the build before
 #     the unwinder (LEAKTRACE_OLD=path/to/leaktrace, optional) against the
 #     entry probes alone (the traps sampling cannot avoid).
+#  4. early: how many of a command's first blocks are walked by its tables
+#     (-c malloc_loop 3000 1 100: 3000 leaked blocks in about 15 ms), and
+#     how long after a dlopen the library's table is used
+#     (bench/dlopen_delay on tests/targets/bin/libunwind_late.so, make
+#     targets): ROUNDS runs each.
 # Medians of ROUNDS runs, alternating.
-# Usage: bench/unwind.sh [walk|goals|all] [PAIRS] [ROUNDS]
+# Usage: bench/unwind.sh [walk|goals|early|all] [PAIRS] [ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
 part=all
-case ${1:-} in walk | goals | all) part=$1 && shift ;; esac
+case ${1:-} in walk | goals | early | all) part=$1 && shift ;; esac
 pairs=${1:-200000}
 rounds=${2:-5}
 out=build/bench
@@ -110,6 +115,54 @@ goals() {
 	done
 }
 
+# Blocks of the final JSON report's process COMM whose stack reaches
+# main, _start or a thread's start, and the others: "whole other".
+whole_blocks() {
+	python3 -c '
+import json, sys
+rep = [json.loads(l) for l in sys.stdin if l.startswith("{\"type\":\"report")][-1]
+outer = ("main", "_start", "__libc_start_call_main", "start_thread", "clone3")
+whole = other = 0
+for p in rep["processes"]:
+    if p.get("comm") != sys.argv[1]:
+        continue
+    for s in p.get("top_outstanding", []):
+        names = [(f.get("symbol") or "").split("@")[0] for f in s["frames"]]
+        if sys.argv[2] not in names:
+            continue
+        if any(n in outer for n in names):
+            whole += s.get("heap_count", 0)
+        else:
+            other += s.get("heap_count", 0)
+print(whole, other)' "$@"
+}
+
+early() {
+	lib=tests/targets/bin/libunwind_late.so
+	cc -O2 -o "$out/dlopen_delay" bench/dlopen_delay.c -ldl
+	echo "-c malloc_loop 3000 1 100: leaked blocks walked whole (to"
+	echo "start_thread/clone3) and not, per run"
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		./leaktrace --json -T 1000 -c "$out/malloc_loop 3000 1 100" 3600 \
+			2>/dev/null | whole_blocks malloc_loop work
+		i=$((i + 1))
+	done
+	[ -e "$lib" ] || { echo "no $lib: make targets" && return 0; }
+	echo "dlopen, then a leak every 100 us: blocks whole, not, us per call,"
+	echo "and the delay (blocks not whole x us per call)"
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		./leaktrace --json -T 1000 -c "$out/dlopen_delay $lib 3000 100" \
+			3600 2>/dev/null >"$out/early.json"
+		set -- $(whole_blocks dlopen_delay late_inner <"$out/early.json")
+		us=$(grep -E '^[0-9.]+$' "$out/early.json" | head -1)
+		awk -v w="$1" -v o="$2" -v us="$us" 'BEGIN {
+			printf "%d %d %.1f us: delay %.1f ms\n", w, o, us, o * us / 1000 }'
+		i=$((i + 1))
+	done
+}
+
 walk() {
 	echo "native walk: ns per malloc/free pair, median of $rounds rounds"
 	printf "%-26s %9s %9s %9s\n" workload untraced dwarf fp
@@ -130,5 +183,6 @@ walk() {
 case $part in
 walk) walk ;;
 goals) goals ;;
-all) walk && echo && goals ;;
+early) early ;;
+all) walk && echo && goals && echo && early ;;
 esac

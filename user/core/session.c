@@ -219,6 +219,8 @@ static int setup(struct session *s)
 	err = loader_attach_tracepoints(&s->tracer);
 	if (!err)
 		err = attach_targets(s);
+	if (!err && s->opts->command && s->unwind_on)
+		unwind_procs_prepare(&s->unwind, s->tracer.child_name);
 	if (!err && s->opts->command)
 		err = spawn_release(&s->tracer);
 	if (!err)

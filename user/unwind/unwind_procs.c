@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/procmaps.h"
 #include "lib/proc.h"
+#include "kernel/allocator.h"
 #include "unwind/unwind_procs.h"
 
 int unwind_parse_mode(const char *s, enum unwind_mode *mode)
@@ -127,6 +128,27 @@ int unwind_procs_scan(struct unwind_procs *u, pid_t pid)
 	free(maps);
 	free(p);
 	return err;
+}
+
+void unwind_procs_prepare(struct unwind_procs *u, const char *cmd)
+{
+	struct allocator_module *mods;
+	struct stat st;
+	size_t n;
+
+	if (allocator_command_modules(cmd, &mods, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int fd = open(mods[i].path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st))
+			unwind_cache_get(&u->cache, fd, &st,
+					 base_name(mods[i].name));
+		close(fd);
+	}
+	free(mods);
 }
 
 void unwind_procs_mark(struct unwind_procs *u, pid_t pid)

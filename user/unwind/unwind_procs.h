@@ -56,6 +56,13 @@ int unwind_procs_scan(struct unwind_procs *u, pid_t pid);
 void unwind_procs_mark(struct unwind_procs *u, pid_t pid);
 void unwind_procs_flush(struct unwind_procs *u);
 
+/*
+ * -c: build the tables of the files the command will map (its executable
+ * and the libraries its dynamic linker lists) before it is released, so
+ * the rescan at its first mmaps finds them cached.
+ */
+void unwind_procs_prepare(struct unwind_procs *u, const char *cmd);
+
 /* Every process but self (system-wide mode at attach). */
 void unwind_procs_scan_all(struct unwind_procs *u, pid_t self);
 
