@@ -466,24 +466,53 @@ static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file,
 		*file = dwarf_filesrc(files, idx, NULL, NULL) ?: "";
 }
 
-/*
- * The function scopes at pc, innermost first, up to the real function.
- * dwarf_getscopes() follows an inlined function to its abstract
- * definition; the chain of callers is that of the innermost concrete DIE.
- */
-static size_t function_scopes(struct sc_module *m, Dwarf_Addr pc,
-			      Dwarf_Addr *bias, Dwarf_Die *cu_out,
-			      Dwarf_Die *out, size_t max)
+/* Does the unit say which addresses it holds (ranges, or low/high pc)? */
+static bool cu_has_ranges(Dwarf_Die *cu)
 {
-	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, bias), *scopes;
-	Dwarf_Die *chain = NULL;
+	Dwarf_Addr base, start, end;
+
+	return dwarf_ranges(cu, 0, &base, &start, &end) > 0;
+}
+
+/*
+ * The compile unit holding pc. libdwfl (0.188) takes the last address
+ * range that starts below pc even across a gap, and finds no unit in a
+ * file without .debug_aranges: Go's units have none, so Go functions got
+ * a C file's line (cgo) or none (static). A unit that says which
+ * addresses it holds must hold pc; else each unit is tried.
+ */
+static bool cu_at(struct sc_module *m, Dwarf_Addr pc, Dwarf_Addr *bias,
+		  Dwarf_Die *out)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, bias);
+
+	if (cu && (dwarf_haspc(cu, pc - *bias) > 0 || !cu_has_ranges(cu))) {
+		*out = *cu;
+		return true;
+	}
+	for (cu = NULL; (cu = dwfl_module_nextcu(m->mod, cu, bias));) {
+		if (dwarf_haspc(cu, pc - *bias) > 0) {
+			*out = *cu;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The function scopes at pc (dwarf address), innermost first, up to the
+ * real function. dwarf_getscopes() follows an inlined function to its
+ * abstract definition; the chain of callers is that of the innermost
+ * concrete DIE.
+ */
+static size_t function_scopes(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out,
+			      size_t max)
+{
+	Dwarf_Die *chain = NULL, *scopes;
 	int i, n;
 	size_t k = 0;
 
-	if (!cu)
-		return 0;
-	*cu_out = *cu;
-	n = dwarf_getscopes(cu, pc - *bias, &scopes);
+	n = dwarf_getscopes(cu, pc, &scopes);
 	if (n <= 0)
 		return 0;
 	n = dwarf_getscopes_die(&scopes[0], &chain);
@@ -500,18 +529,19 @@ static size_t function_scopes(struct sc_module *m, Dwarf_Addr pc,
 	return k;
 }
 
-static void source_line(struct sc_module *m, Dwarf_Addr pc, const char **file,
+static void source_line(Dwarf_Die *cu, Dwarf_Addr pc, const char **file,
 			unsigned int *line)
 {
-	Dwfl_Line *l = dwfl_module_getsrc(m->mod, pc);
+	Dwarf_Line *l = dwarf_getsrc_die(cu, pc);
 	int lineno = 0;
 
 	*file = "";
 	*line = 0;
 	if (!l)
 		return;
-	*file = dwfl_lineinfo(l, NULL, &lineno, NULL, NULL, NULL) ?: "";
-	*line = lineno > 0 ? lineno : 0;
+	*file = dwarf_linesrc(l, NULL, NULL) ?: "";
+	if (!dwarf_lineno(l, &lineno) && lineno > 0)
+		*line = lineno;
 }
 
 /* The containing function: the symbol table first, DWARF without one. */
@@ -541,17 +571,20 @@ static struct sc_entry *resolve(struct sc_module *m, uint64_t rel)
 {
 	Dwarf_Die cu, fns[MAX_INLINE];
 	Dwarf_Addr pc = rel - 1, bias = 0;
-	size_t n = function_scopes(m, pc, &bias, &cu, fns, MAX_INLINE), i;
-	size_t nf = n ? n : 1;
+	bool have_cu = cu_at(m, pc, &bias, &cu);
+	size_t n =
+		have_cu ? function_scopes(&cu, pc - bias, fns, MAX_INLINE) : 0;
+	size_t nf = n ? n : 1, i;
 	struct sc_entry *e = calloc(1, sizeof(*e) + nf * sizeof(e->f[0]));
-	const char *file;
-	unsigned int line;
+	const char *file = "";
+	unsigned int line = 0;
 
 	if (!e)
 		return NULL;
 	e->sf.n = nf;
 	e->sf.f = e->f;
-	source_line(m, pc, &file, &line);
+	if (have_cu)
+		source_line(&cu, pc - bias, &file, &line);
 	for (i = 0; i < nf; i++) {
 		struct frame_sym *f = &e->f[i];
 		bool inl = i < n &&
