@@ -9,15 +9,23 @@ ground truth:
   Debian's libpython3.11-pic.a), and through pyenv's shared 3.12 when
   present: the interpreter found by its symbols, Python frames with file
   and line under the leaking stacks, bytes exact;
+- Go with no cgo (static, no malloc: tests/targets/runtimes/go_mmap.go):
+  not refused by -p or -c, one line saying heap blocks are not visible,
+  the regions it maps with syscall.Mmap (some unmapped again) exact under
+  its mapRegions at the file and line it gives;
+- Go with cgo calling C's malloc (go_cgo.go): blocks exact through libc,
+  the C function's line, Go's runtime frames in Go's own files;
 """
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 
 import test_python as tpy
-from ltharness import LTTestCase, ROOT, find_process
+from ltharness import LTTestCase, ROOT, find_process, is_expect_line
 
 SOURCES = os.path.join(ROOT, "tests", "targets", "runtimes")
 
@@ -27,6 +35,34 @@ def build(argv, what):
     if r.returncode:
         raise AssertionError("building %s failed:\n$ %s\n%s%s" % (
             what, " ".join(argv), r.stdout, r.stderr))
+
+
+def build_go(src, exe, cgo):
+    """go build with no network and a private cache, static when no cgo."""
+    env = dict(os.environ, GOCACHE=os.path.join(os.path.dirname(exe),
+                                                "gocache"),
+               GOPATH=os.path.join(os.path.dirname(exe), "gopath"),
+               GOPROXY="off", GOFLAGS="", GO111MODULE="off",
+               CGO_ENABLED="1" if cgo else "0")
+    if not shutil.which("go"):
+        raise AssertionError("no go on PATH: make deps (golang-go)")
+    r = subprocess.run(["go", "build", "-o", exe, src], env=env,
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        raise AssertionError("go build %s failed:\n%s%s" % (
+            src, r.stdout, r.stderr))
+
+
+def stacks_through(proc, func):
+    """The outstanding stacks with a frame of func, anywhere."""
+    return [st for st in (proc or {}).get("top_outstanding", [])
+            if any((f.get("symbol") or "").split("+")[0] == func
+                   for f in st.get("frames", []))]
+
+
+def summed(stacks, kind):
+    return (sum(st[kind + "_bytes"] for st in stacks),
+            sum(st[kind + "_count"] for st in stacks))
 
 
 def mapped_files(pid):
@@ -119,3 +155,117 @@ class EmbeddedPythonTest(LTTestCase):
         exe = self.build_embed(os.path.join(prefix, "include", "python3.12"),
                                os.path.join(prefix, "lib"), "python3.12")
         self.run_embed(exe, "libpython3.12.so")
+
+
+NO_HEAP_LINE = "heap blocks are not visible for this runtime"
+GO_COUNT, GO_SIZE = 10, 3 << 20
+CGO_COUNT, CGO_SIZE = 1017, 3796
+
+
+def frames_named(stacks, func):
+    return [f for st in stacks for f in st["frames"]
+            if (f.get("symbol") or "").split("+")[0] == func]
+
+
+def go_runtime_frames(stacks):
+    """Frames of Go's runtime (runtime.*, not cgo's C glue)."""
+    return [f for st in stacks for f in st["frames"]
+            if (f.get("symbol") or "").startswith("runtime.")]
+
+
+class GoTest(LTTestCase):
+    """Go programs: with no cgo (own allocator: mappings, not blocks) and
+    with cgo calling C's malloc (blocks, through libc)."""
+
+    def go_binary(self, name, cgo=False):
+        d = tempfile.mkdtemp(prefix="lt-go-")
+        self.addCleanup(shutil.rmtree, d, True)
+        exe = os.path.join(d, name)
+        build_go(os.path.join(SOURCES, name + ".go"), exe, cgo)
+        return exe
+
+    def check_lines(self, e, stacks, lt):
+        """The function's frame at the target's own file and line; Go's
+        runtime frames in .go or .s files, not in a C file near them."""
+        own = frames_named(stacks, e["func"])
+        self.assertTrue(own, lt.describe())
+        for f in own:
+            self.assertEqual((os.path.basename(f.get("file", "")),
+                              f.get("line")), (e["file"], e["line"]), f)
+        for f in go_runtime_frames(stacks):
+            if f.get("file"):
+                self.assertRegex(f["file"], r"\.(go|s)$", f)
+
+    def no_heap_said(self, lt, times):
+        said = [l for l in lt.lines("stderr") if NO_HEAP_LINE in l]
+        self.assertEqual(len(said), times, lt.describe())
+        tracing = [l for l in lt.lines("stderr")
+                   if l.startswith("leaktrace: tracing")]
+        self.assertEqual(len(tracing), 1, lt.describe())
+        if times:
+            self.assertIn("allocator none,", tracing[0])
+
+    def check_no_cgo(self, expect, proc, lt):
+        self.assertIsNotNone(proc, lt.describe())
+        for e in expect["expect"]:
+            stacks = stacks_through(proc, e["func"])
+            got = summed(stacks, e["kind"])
+            self.assertEqual(got, (e["bytes"], e["count"]),
+                             "%s %s under %s\n%s" % (
+                                 e["kind"], got, e["func"], lt.describe()))
+            self.check_lines(e, stacks, lt)
+        self.assertEqual(proc["heap_bytes"], 0, lt.describe())
+        self.no_heap_said(lt, 1)
+
+    def check_cgo(self, expect, proc, final, lt):
+        self.assert_expect(expect, proc, final, lt,
+                           absent=("go_cgo_balanced",))
+        self.assert_no_bad_losses(final)
+        for e in expect["expect"]:
+            self.check_lines(e, stacks_through(proc, e["func"]), lt)
+        self.no_heap_said(lt, 0)
+
+    def run_go_command(self, command):
+        """-c COMMAND: (tracer, expect line, final report, process)."""
+        lt = self.start_tracer(["--json", "-T", "1000", "-c", command,
+                                "1000"], wait=False)
+        rc = lt.wait(60, "exit by itself when the command exited")
+        self.assertEqual(rc, 0, lt.describe())
+        m = None
+        for line in lt.lines("stderr"):
+            m = m or re.match(r"leaktrace: tracing command .*\(pid (\d+)\)",
+                              line)
+        self.assertTrue(m, lt.describe())
+        expects = [json.loads(l) for l in lt.lines("stdout")
+                   if is_expect_line(l)]
+        self.assertEqual(len(expects), 1, lt.describe())
+        final = lt.final_report()
+        return lt, expects[0], final, find_process(final, int(m.group(1)))
+
+    def test_go_no_cgo_pid(self):
+        """-p on static Go: not refused, one line, its mmaps exact"""
+        exe = self.go_binary("go_mmap")
+        t = self.start_target("go_mmap", GO_COUNT, GO_SIZE, argv=[exe])
+        lt, expect, final, proc = self.trace_started(t)
+        self.check_no_cgo(expect, proc, lt)
+
+    def test_go_no_cgo_command(self):
+        """-c on static Go: not refused, one line, its mmaps exact"""
+        exe = self.go_binary("go_mmap")
+        lt, expect, final, proc = self.run_go_command(
+            "%s --now --linger %d %d" % (exe, GO_COUNT, GO_SIZE))
+        self.check_no_cgo(expect, proc, lt)
+
+    def test_go_cgo_pid(self):
+        """-p on Go calling C's malloc through cgo: blocks exact"""
+        exe = self.go_binary("go_cgo", cgo=True)
+        t = self.start_target("go_cgo", CGO_COUNT, CGO_SIZE, argv=[exe])
+        lt, expect, final, proc = self.trace_started(t)
+        self.check_cgo(expect, proc, final, lt)
+
+    def test_go_cgo_command(self):
+        """-c on Go calling C's malloc through cgo: blocks exact"""
+        exe = self.go_binary("go_cgo", cgo=True)
+        lt, expect, final, proc = self.run_go_command(
+            "%s --now --linger %d %d" % (exe, CGO_COUNT, CGO_SIZE))
+        self.check_cgo(expect, proc, final, lt)

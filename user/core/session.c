@@ -152,8 +152,9 @@ static void allocators_label(const struct tracer *t, char *out, size_t len)
 	size_t i, n = t->n_libs < 3 ? t->n_libs : 3;
 	int at = 0;
 
+	/* No malloc to probe (Go): mapping syscalls only. */
 	if (!t->n_libs) {
-		snprintf(out, len, "?");
+		snprintf(out, len, "none");
 		return;
 	}
 	if (t->n_libs == 1) {
