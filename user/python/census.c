@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "lib/log.h"
 #include "lib/procmaps.h"
 #include "lib/target_mem.h"
@@ -276,6 +277,15 @@ static void find_holders(struct py_census *c, const struct census_walk *w,
 			c->pid);
 }
 
+/* This thread's CPU time: what one census costs leaktrace. */
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 void census_take(struct py_census *c)
 {
 	struct census_limits lim = { MAX_OBJECTS, MAX_WALK_NS };
@@ -283,10 +293,12 @@ void census_take(struct py_census *c)
 	struct census_range *ranges;
 	struct census_mem *m = NULL;
 	struct census_src src;
+	double cpu0;
 	size_t n = 0;
 
 	if (!c || !c->usable)
 		return;
+	cpu0 = thread_cpu_ms();
 	src = census_src_process(&c->pid);
 	ranges = readable_ranges(c->pid, &n);
 	if (ranges)
@@ -300,12 +312,14 @@ void census_take(struct py_census *c)
 		lt_warn("pid %d: out of memory for census rows", c->pid);
 	find_holders(c, &w, m);
 	keep_results(c, &w, m);
-	lt_debug("pid %d: census of %" PRIu64 " objects in %.1f ms, %" PRIu64
-		 " reads of %" PRIu64 " KiB",
-		 c->pid, w.objects, c->elapsed_ms, c->mem.syscalls,
-		 c->mem.bytes_read >> 10);
 	census_walk_free(&w);
 	census_mem_free(m);
+	c->cpu_ms = thread_cpu_ms() - cpu0;
+	lt_debug("pid %d: census of %" PRIu64
+		 " objects in %.1f ms, holders in %.1f ms, %" PRIu64
+		 " reads of %" PRIu64 " KiB; %.1f ms of CPU",
+		 c->pid, c->objects, c->elapsed_ms, c->holders.elapsed_ns / 1e6,
+		 c->mem.syscalls, c->mem.bytes_read >> 10, c->cpu_ms);
 }
 
 void census_losses(const struct py_census *c, uint64_t *incomplete,

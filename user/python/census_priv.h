@@ -20,6 +20,7 @@ struct py_census {
 	uint32_t gens_incomplete;
 	enum census_stop stop;
 	double elapsed_ms;
+	double cpu_ms; /* leaktrace's CPU for it: copy, walk, holders */
 	struct census_mem_stats mem;
 	struct census_holders holders; /* of the last census's growing types */
 	/* Since attach. */

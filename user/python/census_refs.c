@@ -4,7 +4,7 @@
  * on the pyenv builds 3.8-3.13 (see the shared notes):
  *   list: ob_size +16, ob_item +24, allocated +32; tuple: items at +24;
  *   set: mask +32, table +40 ({key, hash}, 16 bytes); cell: ob_ref +16;
- *   dict: ma_keys +32, ma_values +40; type: tp_weaklistoffset +208.
+ *   dict: ma_keys +32, ma_values +40.
  */
 #include <string.h>
 #include "python/census_refs.h"
@@ -14,7 +14,6 @@
 #define TPFLAG_LIST_SUBCLASS  (1ull << 25)
 #define TPFLAG_TUPLE_SUBCLASS (1ull << 26)
 #define TPFLAG_DICT_SUBCLASS  (1ull << 29)
-#define PYTYPE_WEAKLISTOFFSET 208
 #define LIST_SIZE	      40   /* sizeof(PyListObject) */
 #define DICT_SIZE	      48   /* sizeof(PyDictObject) */
 #define MAX_BODY	      4096 /* bytes of an instance scanned as slots */
@@ -273,15 +272,14 @@ static enum census_refs_result body_refs(struct census_mem *m,
 					 uint64_t obj, uint64_t from,
 					 census_ref_fn fn, void *ctx)
 {
-	uint64_t body[MAX_BODY / 8], weak = 0, end = (uint64_t)t->basicsize;
-	uint64_t i;
+	uint64_t body[MAX_BODY / 8], end = (uint64_t)t->basicsize, i;
+	uint64_t weak = (uint64_t)t->weaklist;
 
 	if (t->itemsize || end <= from)
 		return CENSUS_REFS_OK; /* var-sized: slots after the items */
 	if (end > MAX_BODY)
 		end = MAX_BODY;
-	if (census_mem_read(m, t->addr + PYTYPE_WEAKLISTOFFSET, &weak, 8) ||
-	    census_mem_read(m, obj, body, (size_t)end))
+	if (census_mem_read(m, obj, body, (size_t)end))
 		return CENSUS_REFS_UNREADABLE;
 	for (i = from / 8; i < end / 8; i++)
 		if (body[i] && i * 8 != weak)

@@ -164,6 +164,7 @@ static void fill(struct census_type *ct, struct census_mem *m,
 		return;
 	ct->basicsize = basic;
 	ct->itemsize = item;
+	ct->weaklist = (int64_t)word(buf, PYTYPE_WEAKLIST);
 	ct->flags = flags;
 	ct->valid = true;
 }

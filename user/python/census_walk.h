@@ -20,7 +20,8 @@
 #define PYTYPE_BASICSIZE     32
 #define PYTYPE_ITEMSIZE	     40
 #define PYTYPE_FLAGS	     168
-#define PYTYPE_READ	     176 /* bytes of a type object we read */
+#define PYTYPE_WEAKLIST	     208 /* tp_weaklistoffset */
+#define PYTYPE_READ	     216 /* bytes of a type object we read */
 #define TPFLAG_HEAPTYPE	     (1ull << 9)
 #define TPFLAG_READY	     (1ull << 12)
 #define TPFLAG_HAVE_GC	     (1ull << 14)
@@ -41,7 +42,7 @@ struct census_type {
 	uint64_t addr; /* the type object */
 	bool valid;
 	char name[CENSUS_NAME_MAX];
-	int64_t basicsize, itemsize;
+	int64_t basicsize, itemsize, weaklist;
 	uint64_t flags;
 	uint64_t count, bytes;
 };
