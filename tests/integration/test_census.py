@@ -7,8 +7,11 @@ closure, the permanent list of gc.freeze()), makes and drops others, and
 prints the counts it computes from its own GC lists. The census of a quiet
 target must match them exactly; growth between two reports must be what
 the target added in between. The referrers of the kept classes must name
-the module global (a list, a dict), the class attribute (a dict) and the
-unnamed closure list holding them, with the counts the target computes."""
+the module global (a list, a dict, a tuple), the class attribute (a dict)
+and the unnamed closure list holding them, and the instances holding
+their partners in attributes (instance dicts up to 3.10, values arrays
+and inline values from 3.11), with the counts the target computes; in
+JSON on every interpreter, and as the text report prints them."""
 
 import json
 import os
@@ -56,13 +59,13 @@ class CensusTest(LTTestCase):
         self.assertNotIn("Dropped", objs, lt.describe())
 
     def check_holders(self, objs, holders, lt):
-        """Each kept class: the holder the target names, exactly."""
-        for cls, (name, container, count) in sorted(holders.items()):
+        """Each kept class: the holders the target names, exactly."""
+        for cls, name, container, count, containers in holders:
             refs = objs.get(cls, {}).get("referrers")
             self.assertIsNotNone(refs, "%s: no referrers\n%s" % (
                 cls, lt.describe()))
             want = {"holder": name, "container": container,
-                    "count": count, "containers": 1}
+                    "count": count, "containers": containers}
             self.assertIn(want, refs, "%s\n%s" % (cls, lt.describe()))
 
     def run_census(self, exe):
@@ -109,6 +112,32 @@ class CensusTest(LTTestCase):
             schema = json.load(f)
         for rep in lt.reports():
             self.assertEqual(validate(rep, schema), [])
+
+
+class CensusTextTest(LTTestCase):
+
+    def test_census_text_names_holders(self):
+        """the text report's held-by lines, as the target computes them"""
+        t = self.start_target("census_target",
+                              argv=["/usr/bin/python3", SCRIPT])
+        lt = self.start_tracer(["--objects", "-T", "20", "-p",
+                                t.ready_pid, "1"])
+        t.go()
+        line = t.wait_line(lambda l: l.startswith('{"phase"'), timeout=60,
+                           what="phase line")
+        holders = json.loads(line)["holders"]
+        time.sleep(2.5)
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        out = lt.text("stdout")
+        self.assertIn("held by (referrers of the", out, lt.describe())
+        for cls, name, container, count, containers in holders:
+            if name:
+                want = "%s (%s) holds %d %s" % (name, container, count, cls)
+            else:
+                want = "%d %s object%s hold%s %d %s" % (
+                    containers, container, "" if containers == 1 else "s",
+                    "s" if containers == 1 else "", count, cls)
+            self.assertIn("      " + want + "\n", out, lt.describe())
 
 
 def add_version_tests():

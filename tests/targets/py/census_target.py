@@ -117,15 +117,24 @@ def held(container, cls):
 
 
 def holders():
-    """Kept class -> [holder name or None, container type, count]."""
+    """[kept class, holder name or None, container type, references,
+    containers]: how --objects must sum them up."""
     cell = holder.__closure__[0].cell_contents
-    return {
-        "Plain": ["%s.registry" % __name__, "list", held(registry, Plain)],
-        "Slotted": ["%s.by_name" % __name__, "dict", held(by_name, Slotted)],
-        "Keyed": ["%s.Registry.by_key" % __name__, "dict",
-                  held(Registry.by_key, Keyed)],
-        "ClosureHeld": [None, "list", held(cell, ClosureHeld)],
-    }
+    partners = sum(1 for p in pairs for o in (p, p.other)
+                   if type(o.other) is Cyclic)
+    return [
+        ["Plain", "%s.registry" % __name__, "list", held(registry, Plain), 1],
+        ["Slotted", "%s.by_name" % __name__, "dict",
+         held(by_name, Slotted), 1],
+        ["Keyed", "%s.Registry.by_key" % __name__, "dict",
+         held(Registry.by_key, Keyed), 1],
+        ["ClosureHeld", None, "list", held(cell, ClosureHeld), 1],
+        ["Cyclic", "%s.pairs" % __name__, "tuple", held(pairs, Cyclic), 1],
+        # Each holds its partner in an attribute: in the instance's dict
+        # up to 3.10, in the instance itself (values) from 3.11.
+        ["Cyclic", None, "Cyclic" if sys.version_info >= (3, 11) else "dict",
+         partners, partners],
+    ]
 
 
 def wait_go():
