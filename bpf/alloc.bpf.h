@@ -175,7 +175,7 @@ static __always_inline bool trap_unsampled(struct thread_state *ts, __u32 tgid,
 static __always_inline bool enter_call(struct pt_regs *regs, enum lt_func func,
 				       __u64 size, __u64 arg)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = current_ids();
 	__u64 ret_slot = PT_REGS_SP(regs);
 	struct pending_call *call;
 	struct thread_state *ts;
@@ -250,7 +250,7 @@ static __always_inline void finish_realloc(struct pt_regs *regs, __u32 tgid,
 /* An allocator call returns: record what it allocated. */
 static __always_inline void leave_call(struct pt_regs *regs)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = current_ids();
 	__u64 ret = PT_REGS_RC(regs), addr;
 	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct pending_call c;
@@ -360,7 +360,7 @@ int BPF_KPROBE(pvalloc_entry, __u64 size)
  */
 static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = current_ids();
 	struct lt_alloc_info *found;
 	struct thread_state *ts;
 	__u32 tid = (__u32)id;

@@ -20,6 +20,13 @@ const volatile __u32 neglog_q16[LT_SAMPLE_TABLE];
 const volatile __u32 gain_q16[LT_SAMPLE_TABLE];
 /* One uprobe session per call (6.13+): a return is trapped only if asked. */
 const volatile bool use_sessions = false;
+/*
+ * leaktrace's own PID namespace (dev and inode of /proc/self/ns/pid) when
+ * it is not the initial one: PIDs are then those leaktrace sees. 0: the
+ * initial namespace, host PIDs at no extra cost.
+ */
+const volatile __u64 pidns_dev = 0;
+const volatile __u64 pidns_ino = 0;
 
 /* Processes traced when not system-wide. */
 struct {
@@ -50,10 +57,51 @@ static __always_inline void count(enum lt_counter c)
 		*val += 1;
 }
 
+/*
+ * tgid << 32 | tid of the current thread in leaktrace's PID namespace, as
+ * bpf_get_current_pid_tgid() gives them; 0 for a thread whose namespace
+ * is not leaktrace's: leaktrace cannot name it, so it is not traced.
+ */
+static __always_inline __u64 current_ids(void)
+{
+	struct bpf_pidns_info ns;
+
+	if (!pidns_ino)
+		return bpf_get_current_pid_tgid();
+	if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
+
+static __always_inline __u32 current_tgid(void)
+{
+	return current_ids() >> 32;
+}
+
+/*
+ * The PID of a new process in leaktrace's namespace, from its parent (the
+ * current task, in that namespace): the parent's level is the namespace's.
+ */
+static __always_inline __u32 child_tgid(struct task_struct *parent,
+					struct task_struct *child)
+{
+	struct pid *pid = BPF_CORE_READ(child, thread_pid);
+	unsigned int level;
+	int nr = 0;
+
+	if (!pidns_ino)
+		return BPF_CORE_READ(child, tgid);
+	level = BPF_CORE_READ(parent, thread_pid, level);
+	if (level > BPF_CORE_READ(pid, level))
+		return 0;
+	bpf_core_read(&nr, sizeof(nr), &pid->numbers[level].nr);
+	return nr;
+}
+
 static __always_inline bool is_target(__u32 tgid)
 {
 	if (system_wide)
-		return tgid != self_tgid;
+		return tgid && tgid != self_tgid;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 
@@ -63,7 +111,7 @@ static __always_inline bool is_target(__u32 tgid)
  */
 static __always_inline bool probe_hits_target(__u32 tgid)
 {
-	return !system_wide || tgid != self_tgid;
+	return !system_wide || (tgid && tgid != self_tgid);
 }
 
 static __always_inline __u32 epoch_of(__u64 ts_ns)

@@ -29,7 +29,7 @@ int BPF_PROG(process_exit, struct task_struct *task)
 {
 	struct lt_event ev = { .kind = LT_EV_EXIT };
 
-	ev.tgid = BPF_CORE_READ(task, tgid);
+	ev.tgid = current_tgid(); /* the exiting task */
 	if (!is_target(ev.tgid) || BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	emit(&ev, true);
@@ -45,16 +45,20 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process_fork, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	struct lt_event ev = { .kind = LT_EV_FORK };
 	const struct lt_py_config *py;
+	__u32 ptgid;
 	__u8 one = 1;
 
-	ev.tgid = BPF_CORE_READ(child, tgid);
-	if (ev.tgid != ptgid && is_target(ptgid))
-		unwind_copy_proc(ptgid, ev.tgid);
-	if (ev.tgid == ptgid || !is_target(ptgid))
+	if (BPF_CORE_READ(child, tgid) == BPF_CORE_READ(parent, tgid))
+		return 0;	/* a new thread */
+	ptgid = current_tgid(); /* the parent */
+	if (!is_target(ptgid))
 		return 0;
+	ev.tgid = child_tgid(parent, child);
+	if (!ev.tgid)
+		return 0;
+	unwind_copy_proc(ptgid, ev.tgid);
 	ev.old_addr = ptgid;
 	/* System-wide, user space only copies the parent's mappings. */
 	if (system_wide) {
@@ -79,7 +83,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid,
 {
 	struct lt_event ev = { .kind = LT_EV_EXEC };
 
-	ev.tgid = BPF_CORE_READ(task, tgid);
+	ev.tgid = current_tgid(); /* the task that execs */
 	if (!is_target(ev.tgid))
 		return 0;
 	bpf_map_delete_elem(&py_procs, &ev.tgid);

@@ -64,15 +64,18 @@ static __always_inline bool in_untrapped_call(struct thread_state *ts, __u64 sp)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_syscall *sys;
 	struct thread_state *ts;
+	__u64 id;
 
+	if (nr != NR_RT_SIGRETURN && !is_mapping_syscall(nr))
+		return 0;
+	id = current_ids();
 	if (nr == NR_RT_SIGRETURN) {
 		signal_return((__u32)id);
 		return 0;
 	}
-	if (!is_mapping_syscall(nr) || !is_target(id >> 32))
+	if (!is_target(id >> 32))
 		return 0;
 	/*
 	 * munmap is recorded before it runs, so a racing mmap that reuses
@@ -105,14 +108,19 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	long nr = ARCH_SYSCALL_NR(regs);
-	struct lt_event ev = { .tgid = id >> 32 };
+	struct lt_event ev = {};
 	struct pending_syscall sys;
 	struct thread_state *ts;
-	__u32 tid = (__u32)id;
+	__u64 id;
+	__u32 tid;
 
-	if (nr == NR_MUNMAP || !is_mapping_syscall(nr) || !is_target(id >> 32))
+	if (nr == NR_MUNMAP || !is_mapping_syscall(nr))
+		return 0;
+	id = current_ids();
+	ev.tgid = id >> 32;
+	tid = (__u32)id;
+	if (!is_target(ev.tgid))
 		return 0;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (!ts || ts->sys.nr != nr)

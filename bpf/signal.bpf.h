@@ -29,7 +29,7 @@ SEC("tp_btf/signal_deliver")
 int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info,
 	     struct k_sigaction *ka)
 {
-	__u64 id = bpf_get_current_pid_tgid(), handler, sp, alt, alt_size;
+	__u64 id = current_ids(), handler, sp, alt, alt_size;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pending_call *mark;
 	struct thread_state *ts;

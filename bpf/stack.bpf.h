@@ -68,7 +68,7 @@ static __always_inline void announce_python_stack(__u64 id)
 {
 	struct lt_event ev = {
 		.kind = LT_EV_NEW_STACK,
-		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.tgid = current_tgid(),
 		.stack_id = id,
 	};
 
@@ -145,12 +145,12 @@ static __always_inline __u64 return_stack(struct pt_regs *regs)
 	if (unwind_dwarf) {
 		unwind_walk(PT_REGS_IP(regs), PT_REGS_SP(regs),
 			    PT_REGS_FP(regs));
-		py_frames(st, bpf_get_current_pid_tgid() >> 32);
+		py_frames(st, current_tgid());
 		return intern_stack(st);
 	}
 	st->ips[0] = PT_REGS_IP(regs);
 	st->len = 1;
-	py_frames(st, bpf_get_current_pid_tgid() >> 32);
+	py_frames(st, current_tgid());
 	walk_frames(st, PT_REGS_FP(regs), st->py_len);
 	return intern_stack(st);
 }
@@ -188,7 +188,7 @@ static __always_inline __u64 syscall_stack(struct pt_regs *regs)
 	if (unwind_dwarf) {
 		/* The wrapper's CFI says where everything is: no scan. */
 		unwind_walk(ARCH_USER_IP(regs), sp, fp);
-		py_frames(st, bpf_get_current_pid_tgid() >> 32);
+		py_frames(st, current_tgid());
 		return intern_stack(st);
 	}
 	st->ips[0] = ARCH_USER_IP(regs);
@@ -215,7 +215,7 @@ static __always_inline __u64 syscall_stack(struct pt_regs *regs)
 	}
 	if (fp)
 		walk_frames(st, fp, false);
-	py_frames(st, bpf_get_current_pid_tgid() >> 32);
+	py_frames(st, current_tgid());
 	return intern_stack(st);
 }
 

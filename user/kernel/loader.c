@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -20,6 +22,9 @@
 #define CAP_SYS_ADMIN 21
 #define CAP_PERFMON   38
 #define CAP_BPF	      39
+
+/* The inode of the initial PID namespace (the kernel's PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCULL
 
 static struct bpf_program *entry_prog(const struct leaktrace_bpf *skel,
 				      enum lt_func f)
@@ -108,6 +113,31 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 					1024));
 }
 
+/*
+ * In a PID namespace (a container) the kernel side names processes by
+ * their PIDs there, as leaktrace sees them; processes of other namespaces
+ * cannot be named and are not traced. The initial namespace keeps the
+ * cheaper host PIDs.
+ */
+static void set_pid_namespace(struct leaktrace_bpf *skel)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st)) {
+		lt_debug("cannot stat /proc/self/ns/pid (%s): host PIDs",
+			 strerror(errno));
+		return;
+	}
+	if (st.st_ino == PID_NS_INIT_INO)
+		return;
+	/* The helper compares the kernel's dev_t, not stat's encoding. */
+	skel->rodata->pidns_dev =
+		(uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+	skel->rodata->pidns_ino = st.st_ino;
+	lt_debug("in PID namespace %llu: its PIDs, its processes only",
+		 (unsigned long long)st.st_ino);
+}
+
 static void size_maps(struct leaktrace_bpf *skel, long max_stacks)
 {
 	if (!kernel_at_least(6, 1)) {
@@ -191,6 +221,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 	}
 	t->skel->rodata->system_wide = !opts->n_pids && !opts->command;
 	t->skel->rodata->self_tgid = getpid();
+	set_pid_namespace(t->skel);
 	t->skel->rodata->min_size = opts->min_size;
 	t->skel->rodata->max_size = opts->max_size;
 	t->skel->rodata->page_size = sysconf(_SC_PAGESIZE);
