@@ -242,58 +242,199 @@ class UnwindTest(LTTestCase):
         self.assertGreaterEqual(final["losses"].get("stack_truncated", 0), 1)
 
     # -- system-wide -----------------------------------------------------
-    OUTERMOST = ("main", "_start", "__libc_start_main", "__libc_start_call_main",
-                 "clone3", "__clone3", "clone", "__clone", "start_thread")
+    # A native stack is whole when it reaches the frames every thread
+    # starts from: main (named in Debian's stripped programs only through
+    # the libc frames around it), _start, or a thread's start.
+    OUTERMOST = ("main", "_start", "__libc_start_main",
+                 "__libc_start_call_main", "clone3", "__clone3", "clone",
+                 "__clone", "start_thread")
+    # Of the native stacks of the processes running at attach (whose
+    # tables were loaded then), at least this fraction must be whole. The
+    # rest are legitimately cut: code mapped since (a dlopen, an exec)
+    # whose first blocks came before the rescan, code whose CFI the walk
+    # does not follow (stack realignment, hand-written assembly), JIT
+    # code without frame pointers. Measured on the development VM, busy
+    # with four other test suites: 95 % (21 of 22).
+    MIN_WHOLE = 0.75
+
+    def whole(self, stack):
+        """Does a stack's native part reach main/_start/a thread start,
+        or, with Python frames, the eval loop (the Python frames follow)?"""
+        native = [f.get("symbol") or "" for f in stack["frames"]
+                  if f.get("kind") == "native" and not f.get("inlined")]
+        if native and native[-1] == EVAL_LOOP:
+            return True
+        return any(n.split("@")[0] in self.OUTERMOST for n in native)
+
+    def describe_stack(self, stack):
+        return " <- ".join(f.get("symbol") or f.get("text", "?")
+                           for f in stack["frames"]
+                           if not f.get("inlined"))
 
     def test_system_wide_stacks_reach_main(self):
-        """All processes for a few seconds: a process started after attach
-        is exact, and the stacks of the others (sleeping services, other
-        tests' processes) mostly end at main, _start or clone3."""
+        """All processes while ordinary programs built -O2 without frame
+        pointers run: our targets, Debian's sort, gcc (and its cc1) and
+        python3 -c. Our targets' leaks are gdb's frames (C) or reach main
+        (C++), with the exact bytes; python3's leak reaches the eval loop,
+        where the Python frames take over; of the stacks of the processes
+        running at attach, at least MIN_WHOLE are whole; every program did
+        its work (output checked). sort's, gcc's and cc1's stacks are
+        printed, not asserted: they allocate in their first moments,
+        before leaktrace has rescanned them."""
         binary = target_path("unwind_c")
         # gdb first: its breakpoints and leaktrace's uprobes share malloc.
         gdb_hits = gdb_oracle(binary, ["libc"], self.C_MARKERS)
+        work = tempfile.mkdtemp(prefix="lt-sw-")
+        self.addCleanup(shutil.rmtree, work, True)
+        lines = ["%08x line %d" % ((i * 2654435761) & 0xffffffff, i)
+                 for i in range(50000)]
+        before = set(int(d) for d in os.listdir("/proc") if d.isdigit())
         lt = self.start_tracer(["--json", "-T", "50", "--min-size", "256",
                                 "-v", "1000"])
         t = self.start_target(None, "libc", argv=[binary])
-        # Its tables are loaded when its mmaps are seen, which can lag on a
-        # busy machine (other files' tables being built): wait for them.
-        lt.wait_line(lambda l: "unwind unwind_c: dwarf" in l, key="stderr",
-                     timeout=30, what="unwind_c's table loaded")
+        cxx = self.start_target(None, argv=[target_path("unwind_cxx")])
+        # Their tables are loaded when their mmaps are seen, which can lag
+        # on a busy machine (other files' tables being built): wait.
+        for mod in ("unwind_c", "unwind_cxx"):
+            lt.wait_line(lambda l, m=mod: "unwind %s: dwarf" % m in l,
+                         key="stderr", timeout=30,
+                         what="%s's table loaded" % mod)
         time.sleep(0.2)  # the rest of that scan: cached tables
         t.go()
+        cxx.go()
         expect = t.wait_expect()
+        expect_cxx = cxx.wait_expect()
         bases = module_bases(t.ready_pid)
+        bases_cxx = module_bases(cxx.ready_pid)
+        # Python allocates once its table is loaded (the first moments of
+        # a process are walked by frame pointers: README, Limits), and
+        # keeps the block until told to exit.
+        py = subprocess.Popen(
+            ["/usr/bin/python3.11", "-c", "import sys\nsys.stdin.readline()\n"
+             "keep = bytearray(300000)\nprint('ready', flush=True)\n"
+             "sys.stdin.readline()\nprint(len(keep))"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(py.kill)
+        lt.wait_line(lambda l: "unwind python3.11: dwarf" in l, key="stderr",
+                     timeout=30, what="python3.11's table loaded")
+        time.sleep(0.3)  # the rest of that scan
+        py.stdin.write("\n")
+        py.stdin.flush()
+        self.assertEqual(py.stdout.readline(), "ready\n")
+        # Debian's sort and gcc, kept alive (reading their input) until the
+        # final report. Both run once before, so that their tables are
+        # built (their first allocations would otherwise beat them: README,
+        # Limits).
+        src = "#include <stdio.h>\nint main(void) " \
+              "{ printf(\"%d\\n\", 6 * 7); return 0; }\n"
+        warm = subprocess.run(["gcc", "-O2", "-x", "c", "-c", "-o",
+                               os.path.join(work, "warm.o"), "-"],
+                              input=src, capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(warm.returncode, 0, warm.stderr)
+        env_c = dict(os.environ, LC_ALL="C")
+        subprocess.run(["sort"], input="b\na\n", env=env_c, check=True,
+                       capture_output=True, text=True, timeout=60)
+        time.sleep(0.5)  # the tables built at their first mmaps
+        srt = subprocess.Popen(["sort", "-o", os.path.join(work, "out.txt")],
+                               stdin=subprocess.PIPE, env=env_c, text=True)
+        self.addCleanup(srt.kill)
+        srt.stdin.write("\n".join(lines) + "\n")
+        srt.stdin.flush()
+        gcc = subprocess.Popen(["gcc", "-O2", "-x", "c", "-c", "-o",
+                                os.path.join(work, "prog.o"), "-"],
+                               stdin=subprocess.PIPE, text=True)
+        self.addCleanup(gcc.kill)
+        gcc.stdin.write(src)
+        gcc.stdin.flush()
+        time.sleep(1)  # cc1 has read and parsed what it was given
+        cc1 = [int(c) for c in open("/proc/%d/task/%d/children" % (
+            gcc.pid, gcc.pid)).read().split()]
         rc = lt.stop(signal.SIGINT, timeout=60)
         self.assertEqual(rc, 0, "leaktrace exit status\n" + lt.describe())
+        out, _ = py.communicate("\n", timeout=30)
+        srt.stdin.close()
+        gcc.stdin.close()
         final = lt.final_report()
+        # No target harmed.
+        self.assertEqual((py.returncode, out), (0, "300000\n"))
+        self.assertEqual(srt.wait(60), 0)
+        with open(os.path.join(work, "out.txt")) as f:
+            self.assertEqual(f.read().splitlines(), sorted(lines))
+        self.assertEqual(gcc.wait(60), 0)
+        subprocess.run(["gcc", "-o", os.path.join(work, "prog"),
+                        os.path.join(work, "prog.o")], check=True,
+                       timeout=60)
+        run = subprocess.run([os.path.join(work, "prog")],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.stdout, "42\n")
+        # Our targets: gdb's frames, exact bytes (--min-size 256 keeps the
+        # machine's small blocks out: unwind_c's 777 B leak is left).
         proc = find_process(final, t.ready_pid)
-        # --min-size 256 keeps the machine's small blocks out: 777 B left.
         for want in expect["expect"]:
             if want["bytes"] >= 256:
-                self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
-                                "unwind_c")
-        ends, elsewhere = {}, []
+                self.check_leak(gdb_hits, want["func"], want, proc, bases,
+                                lt, "unwind_c")
+        proc = find_process(final, cxx.ready_pid)
+        for want in expect_cxx["expect"]:
+            if want["bytes"] < 256:
+                continue
+            stacks = [s for s in proc["top_outstanding"]
+                      if s.get("heap_bytes") == want["bytes"] and
+                      any(plain(f.get("symbol") or "") == want["func"]
+                          for f in s["frames"])]
+            self.assertEqual(len(stacks), 1, "unwind_cxx %s: %s" % (
+                want["func"], [self.describe_stack(s) for s in stacks]))
+            self.assertEqual(stacks[0]["heap_count"], want["count"])
+            self.assertTrue(self.whole(stacks[0]),
+                            self.describe_stack(stacks[0]))
+        # Python: the bytearray's block, through the eval loop (then the
+        # Python frames, when leaktrace has read the interpreter's state).
+        proc = find_process(final, py.pid)
+        self.assertIsNotNone(proc, "python3 not in the report")
+        stacks = [s for s in proc["top_outstanding"]
+                  if s.get("heap_bytes", 0) >= 300000 and
+                  s.get("heap_count") == 1]
+        self.assertEqual(len(stacks), 1, "\n".join(
+            "%d: %s" % (s.get("heap_bytes", 0), self.describe_stack(s))
+            for s in proc["top_outstanding"][:8]))
+        pyf = [f.get("symbol") for f in stacks[0]["frames"]
+               if f.get("kind") == "python"]
+        self.assertTrue(self.whole(stacks[0]) and
+                        (not pyf or pyf[-1] == "<module>"),
+                        self.describe_stack(stacks[0]))
+        # Debian's programs started after attach: printed, not asserted.
+        # Their first moments, where sort, gcc and cc1 make nearly all
+        # their blocks, come before leaktrace has rescanned them (README,
+        # Limits), so most of their stacks stop early today.
+        debian = dict([(srt.pid, "sort"), (gcc.pid, "gcc")] +
+                      [(c, "cc1") for c in cc1])
+        ends, elsewhere, late = {}, [], {}
         for p in final["processes"]:
-            for s in p.get("top_outstanding", []):
-                native = [f for f in s["frames"] if f.get("kind") == "native"
-                          and not f.get("inlined")]
-                if not native or any(f.get("kind") == "python"
-                                     for f in s["frames"]):
-                    continue
-                last = native[-1].get("symbol") or ""
-                ok = any(last.startswith(o) for o in self.OUTERMOST)
+            tops = p.get("top_outstanding", [])
+            native = [s for s in tops
+                      if any(f.get("kind") == "native" for f in s["frames"])]
+            if p["pid"] in debian:
+                late[debian[p["pid"]]] = "%d of %d whole" % (
+                    sum(self.whole(s) for s in native), len(native))
+            if p["pid"] not in before:
+                continue
+            # Processes running at attach: their tables were loaded then.
+            for s in native:
+                ok = self.whole(s)
                 ends[ok] = ends.get(ok, 0) + 1
                 if not ok:
-                    elsewhere.append("%s: ...%s" % (p.get("comm"), " <- ".join(
-                        f.get("symbol") or f.get("text", "?")
-                        for f in native[-3:])))
+                    elsewhere.append("%s: %s" % (p.get("comm", "?"),
+                                                 self.describe_stack(s)))
         total = sum(ends.values())
-        # Reported, not asserted: processes that mapped code before their
-        # tables were loaded, or in the middle of an exec, end early.
-        print("system-wide: %d of %d native stacks reach main/_start/clone;"
-              " the others end at:\n  %s" % (
-                  ends.get(True, 0), total, "\n  ".join(elsewhere[:20])))
-        self.assertGreater(ends.get(True, 0), 0)
+        frac = ends.get(True, 0) / max(total, 1)
+        print("system-wide: started after attach: %s; running at attach: "
+              "%d of %d native stacks (%.0f %%) whole; the others end at:"
+              "\n  %s" % (late, ends.get(True, 0), total, 100 * frac,
+                         "\n  ".join(elsewhere[:30])))
+        self.assertGreaterEqual(total, 10, "too few stacks to judge")
+        self.assertGreaterEqual(frac, self.MIN_WHOLE, "\n".join(
+            elsewhere[:30]))
 
     def test_fp_mode_does_not_reach_main(self):
         """The oracle tells the two walks apart: fp loses -O2 callers."""
