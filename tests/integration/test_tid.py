@@ -1,39 +1,38 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """-p TID: a thread id stands for its process, with one line saying so,
 the same in both probe modes: the whole process is traced and reported
-under its PID."""
+under its PID. threads 4 2000 25: every thread leaks 25 blocks, so what
+only the given thread did (the old --no-sessions behaviour) falls short."""
 
 import os
 
-from ltharness import LTTestCase, find_process, is_expect_line
+from ltharness import LTTestCase, find_process
 
 
 class TidTest(LTTestCase):
 
     def check(self, lt_args):
-        t = self.start_target("busy_threads", 4)
+        t = self.start_target("threads", 4, 2000, 25)
         tids = sorted(int(x) for x in os.listdir("/proc/%d/task" % t.pid)
                       if int(x) != t.pid)
-        self.assertTrue(tids, "busy_threads has no threads")
+        self.assertTrue(tids, "threads has no threads")
         lt = self.start_tracer(["--json", "-T", "1000"] + lt_args +
                                ["-p", tids[0], "1000"])
-        start = len(t.lines())
-        t.go()                           # every thread frees all it holds
-        t.wait_line(is_expect_line, start=start, what="expect line")
+        t.go()
+        expect = t.wait_expect()
         self.assertEqual(lt.stop(), 0, lt.describe())
+        final = lt.final_report()
+        self.assertIsNone(find_process(final, tids[0]),
+                          "a thread reported as a process\n" + lt.describe())
+        # Every thread's leaks, under the process's PID.
+        self.assert_expect(expect, find_process(final, t.pid), final, lt)
+        self.assert_no_bad_losses(final)
         said = [l for l in lt.lines("stderr")
                 if "is a thread of process %d" % t.pid in l]
         self.assertEqual(len(said), 1, lt.describe())
         self.assertTrue(any(l.startswith("leaktrace: tracing PID %d "
                                          % t.pid)
                             for l in lt.lines("stderr")), lt.describe())
-        final = lt.final_report()
-        # Every thread freed all it held: the process holds nothing (and
-        # so is not listed), and no thread is reported as a process.
-        proc = find_process(final, t.pid) or {}
-        self.assertIsNone(find_process(final, tids[0]))
-        self.assertEqual((proc.get("heap_bytes", 0),
-                          proc.get("heap_count", 0)), (0, 0))
 
     def test_tid_sessions(self):
         """-p TID: the whole process, one line"""
