@@ -15,6 +15,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 
 from ltharness import LTTestCase, LEAKTRACE, ROOT, bpf_state, \
     assert_nothing_attached, compare_expect, find_process, is_expect_line
@@ -264,6 +265,35 @@ class BadInputTest(LTTestCase):
             f.write("not a program\n")
         os.chmod(data, 0o644)
         self.refused(["-c", data, "1", "1"], "Permission denied")
+
+    def test_kernel_thread(self):
+        """A kernel thread has no user memory: refused, not traced."""
+        kthread = None
+        for name in sorted(os.listdir("/proc"), key=lambda n: (len(n), n)):
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[6]) & 0x00200000:         # PF_KTHREAD
+                kthread = int(name)
+                break
+        self.assertIsNotNone(kthread, "no kernel thread in /proc")
+        self.refused(["-p", kthread, "1", "1"], "is a kernel thread",
+                     status=1)
+
+    def test_zombie(self):
+        """A process that exited but was not reaped is said to be one."""
+        z = subprocess.Popen(["/bin/true"])
+        self.addCleanup(z.wait)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open("/proc/%d/stat" % z.pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.01)
+        self.refused(["-p", z.pid, "1", "1"], "has exited (a zombie",
+                     status=1)
 
     def test_duplicate_pid(self):
         """-p PID -p PID traces one process and says so."""

@@ -436,14 +436,32 @@ static int add_target(struct tracer *t, pid_t pid)
 	return kmaps_add_target(t->maps, pid);
 }
 
+/* Refused, with the reason: gone, a zombie, or a kernel thread. */
+static bool pid_traceable(pid_t pid)
+{
+	struct proc_stat st;
+
+	if (proc_read_stat(pid, &st) || st.state == 'X')
+		lt_error("no process with PID %d (check the PID with ps)", pid);
+	else if (st.state == 'Z')
+		lt_error(
+			"process %d has exited (a zombie its parent has not reaped)",
+			pid);
+	else if (st.flags & PROC_PF_KTHREAD)
+		lt_error(
+			"PID %d is a kernel thread: it has no user memory to trace",
+			pid);
+	else
+		return true;
+	return false;
+}
+
 int probes_add_pid(struct tracer *t, pid_t pid)
 {
 	int err;
 
-	if (!proc_alive(pid)) {
-		lt_error("no process with PID %d (check the PID with ps)", pid);
+	if (!pid_traceable(pid))
 		return -ESRCH;
-	}
 	err = add_target(t, pid);
 	if (!err)
 		err = probe_process_allocator(t, pid, pid, false);

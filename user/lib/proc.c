@@ -27,6 +27,7 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
+	unsigned int flags = 0;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
@@ -37,12 +38,14 @@ int proc_read_stat(pid_t pid, struct proc_stat *st)
 	if (!p || p[1] != ' ' || !p[2])
 		return -1;
 	st->state = p[2];
-	/* Fields 3 to 21, then the start time. */
+	/* Fields 3 to 8, the flags, fields 10 to 21, then the start time. */
 	if (sscanf(p + 2,
-		   "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %*s %*s %*s %u %*s %*s %*s %*s %*s %*s "
 		   "%*s %*s %*s %*s %*s %*s %llu",
-		   &start) == 1)
+		   &flags, &start) == 2) {
+		st->flags = flags;
 		st->start_time = start;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@ struct map_entry;
 /* The fields of /proc/PID/stat leaktrace uses. */
 struct proc_stat {
 	char state;	     /* R, S, D, Z (zombie), X (dead), ... */
+	unsigned int flags;  /* PF_* (field 9) */
 	uint64_t start_time; /* clock ticks since boot (field 22) */
 };
 
@@ -22,6 +23,9 @@ int proc_read_stat(pid_t pid, struct proc_stat *st);
 
 /* The process exists and has not exited (zombies count as gone). */
 bool proc_alive(pid_t pid);
+
+/* PF_KTHREAD: a kernel thread, with no user memory. */
+#define PROC_PF_KTHREAD 0x00200000u
 
 /*
  * The value of "Key:" in /proc/PID/status (pid 0: our own), blanks
