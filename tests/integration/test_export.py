@@ -188,6 +188,21 @@ def load_schema():
         return json.load(f)
 
 
+def man_json_process_keys():
+    """The keys of a process in the man page's JSON example."""
+    with open(os.path.join(ROOT, "man", "leaktrace.8")) as f:
+        text = f.read()
+    m = re.search(r"^\.SH JSON\n.*?^\.nf\n(.*?)^\.fi", text, re.M | re.S)
+    if not m:
+        return set()
+    example = m.group(1).replace("\\(dq", '"')
+    process = example[example.find('"processes":[{') + len('"processes":[{'):]
+    nested = None
+    while nested != process:     # leave out the keys of nested objects
+        nested, process = process, re.sub(r"\{[^{}]*\}", "", process)
+    return set(re.findall(r'"(\w+)":', process))
+
+
 def jsonschema_errors(inst, schema):
     """The same check by Debian's python3-jsonschema (in DEPS)."""
     import jsonschema
@@ -405,6 +420,30 @@ class ExportTest(LTTestCase):
         self.assertEqual(
             sorted(schema["properties"]["losses"]["required"]),
             sorted(final["losses"]))
+        # leak_basic runs no CPython: its key is there all the same.
+        self.assertIn("python", proc, json.dumps(proc))
+        self.assertIsNone(proc["python"], json.dumps(proc))
+
+    def test_schema_requires_documented_keys(self):
+        """every key of a process the man page shows, and the schema
+        documents, is required: only the ones said to come and go are not"""
+        schema = load_schema()
+        process = schema["$defs"]["process"]
+        # Final report only; --objects only (the man page says so).
+        sometimes = {"top_outstanding", "python_census", "python_objects"}
+        self.assertEqual(set(process["properties"]) - set(process["required"]),
+                         sometimes)
+        self.assertEqual(set(schema["properties"]), set(schema["required"]))
+        for name in ("stack", "frame"):
+            d = schema["$defs"][name]
+            self.assertEqual(set(d["properties"]), set(d["required"]), name)
+        shown = man_json_process_keys()
+        self.assertTrue(shown, "no process keys in the man page's JSON")
+        self.assertEqual(shown - set(process["required"]),
+                         {"top_outstanding"},
+                         "keys the man page shows that a report may omit")
+        self.assertEqual(set(process["required"]) - shown, set(),
+                         "required keys the man page does not show")
 
     def test_schema_rejects(self):
         """the validator and the schema catch missing, extra, wrong keys"""
