@@ -404,9 +404,9 @@ class UnwindTest(LTTestCase):
                         (not pyf or pyf[-1] == "<module>"),
                         self.describe_stack(stacks[0]))
         # Debian's programs started after attach: printed, not asserted.
-        # Their first moments, where sort, gcc and cc1 make nearly all
-        # their blocks, come before leaktrace has rescanned them (README,
-        # Limits), so most of their stacks stop early today.
+        # Started by vfork (subprocess, gcc's driver), their tables come
+        # about 200 ms late (README, Limits): sort, gcc and cc1 make
+        # nearly all their blocks before, so their stacks stop early.
         debian = dict([(srt.pid, "sort"), (gcc.pid, "gcc")] +
                       [(c, "cc1") for c in cc1])
         ends, elsewhere, late = {}, [], {}
