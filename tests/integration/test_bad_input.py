@@ -266,6 +266,29 @@ class BadInputTest(LTTestCase):
         os.chmod(data, 0o644)
         self.refused(["-c", data, "1", "1"], "Permission denied")
 
+    def test_reports_unwritable_at_run_time(self):
+        """A report stream that fails (disk full) is said once, counted and
+        makes the exit status 1; /dev/full stands for the full disk."""
+        pid = self.live_pid()
+        for args, where in ((["-o", "/dev/full"], "/dev/full"),
+                            (["--json"], "standard output")):
+            with self.subTest(where=where):
+                with open("/dev/full", "w") as full:
+                    r = subprocess.run(
+                        [LEAKTRACE] + args + ["-p", str(pid), "300ms", "3"],
+                        cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                        text=True, timeout=RUN_TIMEOUT,
+                        stdin=subprocess.DEVNULL)
+                warns = [l for l in r.stderr.splitlines()
+                         if "cannot write the report" in l]
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(len(warns), 1, r.stderr)
+                self.assertIn("to %s: No space left on device" % where,
+                              warns[0])
+                self.assertIn("3 of 3 reports could not be written",
+                              r.stderr)
+        assert_nothing_attached(self, self.before)
+
     def test_kernel_thread(self):
         """A kernel thread has no user memory: refused, not traced."""
         kthread = None

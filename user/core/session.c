@@ -323,5 +323,10 @@ int session_run(const struct options *opts)
 	teardown(&s);
 	if (!err && stop_requested)
 		lt_info("stopped; probes detached");
+	if (!err && s.reports_unwritten) {
+		lt_error("%ld of %ld reports could not be written",
+			 s.reports_unwritten, s.reports);
+		err = -EIO;
+	}
 	return err ? LT_EXIT_FAILURE : 0;
 }

@@ -44,6 +44,8 @@ struct session {
 	/* System-wide: exec'd, their new image's allocator not mapped yet. */
 	pid_t exec_pending[SESSION_EXEC_PENDING];
 	size_t n_exec_pending;
+	long reports_unwritten;	   /* the report stream failed */
+	int report_errno;	   /* its last error, said once */
 	uint64_t events_lost_seen; /* at the last mapping resync */
 	uint64_t map_resyncs;
 };

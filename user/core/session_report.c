@@ -153,15 +153,39 @@ bool session_report_many_processes(const struct session *s)
 	return s->system_wide || s->opts->n_pids > 1;
 }
 
+/*
+ * A report that could not be written (disk full, a closed pipe's reader
+ * gone) is said once per cause and counted; the exit status tells too.
+ */
+static void check_written(struct session *s, FILE *out)
+{
+	int err;
+
+	if (!fflush(out) && !ferror(out)) {
+		s->report_errno = 0;
+		return;
+	}
+	err = errno ? errno : EIO;
+	s->reports_unwritten++;
+	if (err != s->report_errno)
+		lt_warn("cannot write the report to %s: %s",
+			s->opts->output ? s->opts->output : "standard output",
+			strerror(err));
+	s->report_errno = err;
+	clearerr(out);
+}
+
 static void emit_report(struct session *s, struct report *r)
 {
 	FILE *out = s->opts->report_out ?: stdout;
 	int err;
 
+	errno = 0; /* what a failed write sets is what check_written says */
 	if (s->opts->json)
 		report_print_json(out, r);
 	else
 		report_print_text(out, r);
+	check_written(s, out);
 	exporter_report(s->exp, r);
 	if (!s->opts->folded)
 		return;
