@@ -5,7 +5,7 @@
 #
 # One harness per parser: tests/fuzz/fuzz_NAME.c, seeds in
 # tests/fuzz/corpus/NAME/.
-FUZZERS := procmaps perfmap pylines pycode elf census_walk census_holders \
+FUZZERS := procmaps perfmap pylines pycode elf census_walk census_holders demangle \
 	unwind_table
 FUZZ_OUT := build-fuzz
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer \

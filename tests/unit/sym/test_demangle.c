@@ -21,6 +21,37 @@ static void test_cxx_names(void **state)
 		"void std::vector<long, std::allocator<long> >::_M_realloc_insert<long const&>(__gnu_cxx::__normal_iterator<long*, std::vector<long, std::allocator<long> > >, long const&)");
 }
 
+static void test_rust_legacy(void **state)
+{
+	/* rustc 1.63's names: hash dropped, escapes and ".." decoded. */
+	assert_string_equal(
+		demangle_name(
+			"_ZN9rust_leak12leak_vectors17h32e20372b8240f2fE"),
+		"rust_leak::leak_vectors");
+	assert_string_equal(
+		demangle_name(
+			"_ZN63_$LT$alloc..alloc..Global$u20$as$u20$core..alloc..Allocator$GT$8allocate17h8d507859e6801047E"),
+		"<alloc::alloc::Global as core::alloc::Allocator>::allocate");
+	assert_string_equal(
+		demangle_name(
+			"_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h7feb4e67792f359dE"),
+		"std::rt::lang_start::{{closure}}");
+	assert_string_equal(
+		demangle_name(
+			"_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$closure$u7d$$u7d$$GT$17h73a127dd25d8f72fE"),
+		"core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>");
+	/* Not a hash (15 digits, a capital): left as __cxa_demangle gives. */
+	assert_string_equal(demangle_name("_ZN1a1b16h0123456789abcdeE"),
+			    "a::b::h0123456789abcde");
+	assert_string_equal(demangle_name("_ZN1a1b17h0123456789ABCDEFE"),
+			    "a::b::h0123456789ABCDEF");
+	/* An escape that is not one, or not printable, stays as it is. */
+	assert_string_equal(demangle_name("_ZN5a$u1$17h0123456789abcdefE"),
+			    "a$u1$");
+	assert_string_equal(demangle_name("_ZN6a$u0a$17h0123456789abcdefE"),
+			    "a$u0a$");
+}
+
 static void test_not_mangled(void **state)
 {
 	const char *c = "malloc";
@@ -50,6 +81,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_names),
+		cmocka_unit_test(test_rust_legacy),
 		cmocka_unit_test(test_not_mangled),
 		cmocka_unit_test(test_cached),
 	};
