@@ -143,6 +143,13 @@ class BadInputTest(LTTestCase):
         self.assertEqual(os.listdir(self.dir), ["null"],
                          "temporary files left beside the device")
 
+    def test_fifo_without_reader(self):
+        """An output FIFO nobody reads is refused before attaching (each
+        report would fail to open it)."""
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        self.refused_output(fifo, "a FIFO with no reader")
+
     def test_folded_into_fifo(self):
         """--folded FIFO: written into (a reader gets the lines)."""
         fifo = self.path("fifo")

@@ -111,6 +111,17 @@ static int open_device(const char *dest)
 	return fd;
 }
 
+/* A FIFO needs a reader now: every report opens it (ENXIO without one). */
+static int check_fifo_reader(const char *dest)
+{
+	int fd = open_device(dest);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 int outfile_check(const char *path)
 {
 	struct out_target t;
@@ -119,6 +130,8 @@ int outfile_check(const char *path)
 
 	if (!err && t.kind == OUT_DEVICE && access(t.dest, W_OK))
 		err = -errno;
+	else if (!err && S_ISFIFO(t.st.st_mode))
+		err = check_fifo_reader(t.dest);
 	else if (!err && t.kind != OUT_DEVICE) {
 		err = make_temp(t.dest, &tmp);
 		if (err >= 0) {
