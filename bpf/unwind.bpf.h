@@ -285,7 +285,7 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->pc_exact = 0;
 	s->proc_known = 0;
 	s->map_start = s->map_end = 0;
-	s->tgid = bpf_get_current_pid_tgid() >> 32;
+	s->tgid = current_tgid(); /* user space keys tables by its own PIDs */
 	if (unwind_bpf_loop) {
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
 		return;
@@ -316,7 +316,7 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(unwind_exec, struct task_struct *task, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = current_tgid(); /* the task that execs */
 
 	if (unwind_dwarf)
 		bpf_map_delete_elem(&unwind_procs, &tgid);

@@ -177,6 +177,28 @@ class PidNamespaceTest(LTTestCase):
         """-p NSPID --no-sessions: the same"""
         self.check_pid(["--no-sessions"])
 
+    def test_dwarf_unwind(self):
+        """--unwind=dwarf in the namespace: an -O2 target without frame
+        pointers leaks through libc's wrappers, each stack reaches main
+        (the walk finds its tables under the namespace's PID)"""
+        t = self.ns_target("unwind_c", "libc")
+        lt = self.ns_tracer(["--json", "-T", "1000", "--unwind=dwarf",
+                             "-p", t.ready_pid, "1000"])
+        t.go()
+        expect = t.wait_expect()
+        self.assertEqual(lt.stop(), 0, lt.describe())
+        proc = find_process(lt.final_report(), t.ready_pid)
+        self.assertIsNotNone(proc, lt.describe())
+        for want in expect["expect"]:
+            stacks = [[f.get("symbol") for f in st["frames"]]
+                      for st in proc.get("top_outstanding", [])
+                      if st.get("heap_bytes") == want["bytes"] and
+                      any(f.get("symbol") == want["func"]
+                          for f in st["frames"])]
+            self.assertEqual(len(stacks), 1, "%s: %s\n%s" % (
+                want["func"], stacks, lt.describe()))
+            self.assertIn("main", stacks[0], want["func"])
+
     def wait_events_handled(self, lt):
         """Every event the kernel side sent so far has been handled: a
         report began after this call (reports follow the events read)."""

@@ -184,7 +184,7 @@ static void announce(const struct session *s)
 			 s->procs.n ? s->procs.procs[0]->comm : "?");
 	else
 		snprintf(what, sizeof(what), "%d processes", s->opts->n_pids);
-	lt_info("tracing %s: allocator%s %s, mapping syscalls; report every %.3g s, Ctrl-C for the final report",
+	lt_info("tracing %s: allocator%s %s, mapping syscalls; report every %.6g s, Ctrl-C for the final report",
 		what, t->n_libs > 1 ? "s" : "", libs,
 		s->opts->interval_ns / 1e9);
 }
