@@ -8,6 +8,7 @@ stay right, the names are lost)."""
 import json
 import os
 import re
+import signal
 
 from ltharness import LTTestCase, find_process, is_expect_line
 
@@ -58,3 +59,23 @@ class CommandTest(LTTestCase):
         self.assertEqual(expect["expect"][0],
                          {"func": "leak_here", "kind": "heap",
                           "bytes": 300, "count": 3})
+
+    def test_stop_signal_leaves_command_running(self):
+        """SIGTERM to leaktrace alone (a service manager's stop): the final
+        report, then leaktrace exits without waiting for its command, which
+        keeps running untraced and is said to."""
+        lt = self.start_tracer(["--json", "-c", "sleep 300", "1000"])
+        m = re.search(r"leaktrace: tracing command .*\(pid (\d+)\)",
+                      lt.text("stderr"))
+        self.assertTrue(m, lt.describe())
+        pid = int(m.group(1))
+        self.addCleanup(lambda: os.path.exists("/proc/%d" % pid) and
+                        os.kill(pid, signal.SIGKILL))
+        rc = lt.stop(signal.SIGTERM)
+        self.assertEqual(rc, 0, lt.describe())
+        self.assertTrue(lt.final_report()["final"])
+        self.assertIn("command sleep 300 (pid %d) is still running, no "
+                      "longer traced" % pid, lt.text("stderr"))
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        self.assertNotIn(state, ("Z", "X"), "the command was stopped")

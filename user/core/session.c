@@ -229,12 +229,41 @@ static int setup(struct session *s)
 	return err;
 }
 
+/* How long a stopped leaktrace waits for its command (Ctrl-C hit both). */
+#define CHILD_GRACE_MS 1000
+
+/*
+ * -c: after COUNT reports leaktrace waits for its command, as a shell
+ * would. Stopped by a signal sent to it alone (kill, a service manager),
+ * it gives the command a moment, then leaves it running, untraced.
+ */
+static void wait_command(const struct session *s)
+{
+	pid_t child = s->tracer.child;
+	int waited_ms = 0;
+
+	if (child <= 0)
+		return;
+	if (!stop_requested) {
+		waitpid(child, NULL, 0);
+		return;
+	}
+	while (waitpid(child, NULL, WNOHANG) == 0) {
+		if (waited_ms >= CHILD_GRACE_MS) {
+			lt_info("command %s (pid %d) is still running, no longer traced",
+				s->opts->command, child);
+			return;
+		}
+		usleep(10000);
+		waited_ms += 10;
+	}
+}
+
 static void teardown(struct session *s)
 {
 	ring_buffer__free(s->rb);
 	loader_destroy(&s->tracer);
-	if (s->tracer.child > 0)
-		waitpid(s->tracer.child, NULL, 0);
+	wait_command(s);
 	snapshot_free(&s->prev);
 	exporter_free(s->exp);
 	stack_store_free(s->stacks);
