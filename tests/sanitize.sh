@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Test files (pytest -k on file names, so that a test elsewhere whose name
 # merely contains one is not picked up). Not here: tests that preload
 # another allocator into leaktrace's environment (ASan must come first).
-SAN_TESTS=${SAN_TESTS:-"test_bad_input.py test_errors.py test_leak_basic.py test_command.py test_threads.py test_python.py test_export.py test_folded.py test_system_wide.py test_signals.py test_fork_churn.py test_sampling.py test_probe_modes.py test_reclaim.py test_exit_mid.py test_hostile.py"}
+SAN_TESTS=${SAN_TESTS:-"test_bad_input.py test_errors.py test_leak_basic.py test_command.py test_threads.py test_python.py test_export.py test_folded.py test_system_wide.py test_signals.py test_fork_churn.py test_sampling.py test_probe_modes.py test_reclaim.py test_exit_mid.py test_hostile.py test_exec.py test_attach_busy.py test_map_resync.py test_signal_reentry.py test_tid.py test_pidns.py test_census.py test_runtimes.py"}
 logs=$(mktemp -d /tmp/lt-san.XXXXXX)
 out=$(mktemp)
 trap 'rm -rf "$logs" "$out"' EXIT
