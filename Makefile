@@ -56,7 +56,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
 	golang-go chromium chromium-driver python3-jsonschema \
 	python3-pytest python3-pytest-timeout libclang-rt-14-dev \
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev musl-tools \
-	g++ gdb python3-dev rustc
+	g++ gdb python3-dev rustc uwsgi-core uwsgi-plugin-python3
 
 # user/ is grouped by subsystem, one folder each; objects mirror it in $(OUT).
 USER_DIRS := cli core kernel sym python report export lib unwind
