@@ -273,6 +273,27 @@ class BadInputTest(LTTestCase):
         os.chmod(data, 0o644)
         self.refused(["-c", data, "1", "1"], "Permission denied")
 
+    def test_pid_with_blank_or_sign(self):
+        """Only digits make a PID: strtol alone would take " 12" and "+12"."""
+        pid = self.live_pid()
+        for arg in (" %d" % pid, "+%d" % pid, "%d " % pid):
+            with self.subTest(arg=arg):
+                self.refused(["-p", arg, "1", "1"], "invalid PID")
+
+    def test_two_outputs_on_one_file(self):
+        """-o X --folded X would overwrite each other: refused."""
+        out = self.path("out")
+        self.refused(["-o", out, "--folded", out, "-p", self.live_pid(),
+                      "1", "1"], "--folded and -o name the same file")
+        self.assertFalse(os.path.exists(out))
+
+    def test_huge_command_word(self):
+        """A 100 KB -c word: one line, its middle cut, the reason kept."""
+        word = "lt-no-such-" + "a" * 100000
+        line = self.refused(["-c", word, "1", "1"], "command not found")
+        self.assertLess(len(line), 6000)
+        self.assertIn("bytes)...", line)
+
     def test_reports_unwritable_at_run_time(self):
         """A report stream that fails (disk full) is said once, counted and
         makes the exit status 1; /dev/full stands for the full disk."""

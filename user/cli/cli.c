@@ -172,6 +172,9 @@ static int parse_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
+	/* Digits only: no blanks, no sign (strtol would take " +12"). */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)

@@ -197,9 +197,50 @@ static int open_report_output(struct options *o)
 	return usage();
 }
 
+/* Two outputs on one file would overwrite each other at every report. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return true;
+	if (stat(a, &sa) || stat(b, &sb) || !S_ISREG(sa.st_mode))
+		return false;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int check_distinct_outputs(const struct options *o)
+{
+	const char *opt[] = { "--folded", "--svg", "--svg-growth", "--pprof",
+			      "-o" };
+	const char *path[] = { o->folded, o->svg, o->svg_growth, o->pprof,
+			       o->output };
+	size_t n = sizeof(path) / sizeof(path[0]), i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			struct stat st;
+
+			if (!path[i] || !path[j] ||
+			    !same_file(path[i], path[j]))
+				continue;
+			/* A device or FIFO may take several streams. */
+			if (!stat(path[i], &st) && !S_ISREG(st.st_mode))
+				continue;
+			lt_error(
+				"%s and %s name the same file %s: give each its own",
+				opt[i], opt[j], path[i]);
+			return usage();
+		}
+	return 0;
+}
+
 int cli_check_options(struct options *o)
 {
-	int err = check_output("--folded", o->folded);
+	int err = check_distinct_outputs(o);
+
+	if (!err)
+		err = check_output("--folded", o->folded);
 
 	if (!err)
 		err = check_output("--svg", o->svg);

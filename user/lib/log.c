@@ -2,19 +2,25 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 
 int lt_verbose;
+
+/* Longest message printed whole (a path is at most 4096 bytes). */
+#define LOG_MAX_QUOTED 8192
+#define LOG_KEEP_HEAD  4096
+#define LOG_KEEP_TAIL  512
 
 /*
  * Messages quote paths, commands and names from the user or from targets:
  * control characters are printed as \xNN, so a message stays one line and
  * cannot drive the terminal.
  */
-static void put_escaped(const char *s)
+static void put_escaped_n(const char *s, size_t n)
 {
-	for (; *s; s++) {
+	for (; n--; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c < 0x20 || c == 0x7f)
@@ -22,6 +28,21 @@ static void put_escaped(const char *s)
 		else
 			fputc(c, stderr);
 	}
+}
+
+/* A 100 KB argument quoted whole would bury the message: its middle goes. */
+static void put_escaped(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len <= LOG_MAX_QUOTED) {
+		put_escaped_n(s, len);
+		return;
+	}
+	put_escaped_n(s, LOG_KEEP_HEAD);
+	fprintf(stderr, "...(%zu bytes)...",
+		len - LOG_KEEP_HEAD - LOG_KEEP_TAIL);
+	put_escaped_n(s + len - LOG_KEEP_TAIL, LOG_KEEP_TAIL);
 }
 
 char *lt_escape(char *out, size_t len, const char *in)
