@@ -146,10 +146,22 @@ static const char *lib_label(const char *path)
 	return base ? base + 1 : path;
 }
 
-/* "libc.so.6", or the first three and how many more (-v names each). */
+/* The same file probed for several processes is one allocator. */
+static bool lib_seen_before(const struct tracer *t, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (t->libs[j].dev == t->libs[i].dev &&
+		    t->libs[j].ino == t->libs[i].ino)
+			return true;
+	return false;
+}
+
+/* "libc.so.6", or the first three files and how many more (-v: each). */
 static void allocators_label(const struct tracer *t, char *out, size_t len)
 {
-	size_t i, n = t->n_libs < 3 ? t->n_libs : 3;
+	size_t i, shown = 0, distinct = 0;
 	int at = 0;
 
 	/* No malloc to probe (Go): mapping syscalls only. */
@@ -157,15 +169,19 @@ static void allocators_label(const struct tracer *t, char *out, size_t len)
 		snprintf(out, len, "none");
 		return;
 	}
-	if (t->n_libs == 1) {
-		snprintf(out, len, "%s", t->libs[0].path);
-		return;
+	for (i = 0; i < t->n_libs; i++) {
+		if (lib_seen_before(t, i))
+			continue;
+		distinct++;
+		if (shown == 3 || at < 0 || (size_t)at >= len)
+			continue;
+		at += snprintf(out + at, len - at, "%s%s", shown ? ", " : "",
+			       t->n_libs == 1 ? t->libs[i].path
+					      : lib_label(t->libs[i].path));
+		shown++;
 	}
-	for (i = 0; i < n && at >= 0 && (size_t)at < len; i++)
-		at += snprintf(out + at, len - at, "%s%s", i ? ", " : "",
-			       lib_label(t->libs[i].path));
-	if (t->n_libs > n && at >= 0 && (size_t)at < len)
-		snprintf(out + at, len - at, " and %zu more", t->n_libs - n);
+	if (distinct > shown && at >= 0 && (size_t)at < len)
+		snprintf(out + at, len - at, " and %zu more", distinct - shown);
 }
 
 static void announce(const struct session *s)
@@ -185,7 +201,7 @@ static void announce(const struct session *s)
 	else
 		snprintf(what, sizeof(what), "%d processes", s->opts->n_pids);
 	lt_info("tracing %s: allocator%s %s, mapping syscalls; report every %.6g s, Ctrl-C for the final report",
-		what, t->n_libs > 1 ? "s" : "", libs,
+		what, strchr(libs, ',') ? "s" : "", libs,
 		s->opts->interval_ns / 1e9);
 }
 
