@@ -77,16 +77,20 @@ class PythonFramesTest(LTTestCase):
         self.assertGreaterEqual(total, e["min_bytes"], describe(proc))
         self.assertLessEqual(total, e["max_bytes"], describe(proc))
 
-    def run_python(self, exe):
-        t = self.start_target("pyleak", argv=[exe, SCRIPT])
-        lt, expect, final, proc = self.trace_started(t, expect_timeout=60)
-        self.assertIsNotNone(proc, lt.describe())
+    def check_expects(self, expect, proc):
+        """Each line pyleak expects: its frames and bytes, exact."""
         for e in expect["expect"]:
             with self.subTest(func=e["func"], line=e["line"]):
                 if e["kind"] == "heap":
                     self.check_heap(e, proc)
                 else:
                     self.check_mapped(e, proc)
+
+    def run_python(self, exe):
+        t = self.start_target("pyleak", argv=[exe, SCRIPT])
+        lt, expect, final, proc = self.trace_started(t, expect_timeout=60)
+        self.assertIsNotNone(proc, lt.describe())
+        self.check_expects(expect, proc)
 
 
 def add_version_tests():

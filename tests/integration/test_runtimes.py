@@ -109,6 +109,7 @@ class EmbeddedPythonTest(LTTestCase):
     anything like it."""
 
     check_heap = tpy.PythonFramesTest.check_heap
+    check_expects = tpy.PythonFramesTest.check_expects
     check_mapped = tpy.PythonFramesTest.check_mapped
 
     def tempdir(self):
@@ -132,12 +133,7 @@ class EmbeddedPythonTest(LTTestCase):
         self.assertIsNotNone(proc, lt.describe())
         self.assertIn((proc.get("python") or {}).get("version"),
                       [expect["version"].rsplit(".", 1)[0]], lt.describe())
-        for e in expect["expect"]:
-            with self.subTest(func=e["func"], line=e["line"]):
-                if e["kind"] == "heap":
-                    self.check_heap(e, proc)
-                else:
-                    self.check_mapped(e, proc)
+        self.check_expects(expect, proc)
         self.check_files(expect, proc)
 
     def check_files(self, expect, proc):
