@@ -178,6 +178,7 @@ class RenamedPythonTest(LTTestCase):
     """Python found by its symbols (_PyRuntime), never by file name."""
 
     run_python = PythonFramesTest.run_python
+    check_expects = PythonFramesTest.check_expects
     check_heap = PythonFramesTest.check_heap
     check_mapped = PythonFramesTest.check_mapped
 
