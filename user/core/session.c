@@ -34,8 +34,14 @@
 
 static volatile sig_atomic_t stop_requested;
 
+/* The first stop signal asks for the final report; a second one kills. */
 static void on_stop_signal(int sig)
 {
+	if (stop_requested) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	stop_requested = sig;
 }
 
@@ -46,7 +52,12 @@ bool session_stopping(void)
 
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	/*
+	 * SA_RESTART: a report being written when Ctrl-C comes is finished, not
+	 * cut by EINTR (the event poll and sleeps still return at once).
+	 */
+	struct sigaction sa = { .sa_handler = on_stop_signal,
+				.sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -260,11 +271,12 @@ static void wait_command(const struct session *s)
 
 	if (child <= 0)
 		return;
-	if (!stop_requested) {
-		waitpid(child, NULL, 0);
-		return;
-	}
+	/* Polled: a stop signal during the wait must end it (SA_RESTART). */
 	while (waitpid(child, NULL, WNOHANG) == 0) {
+		if (!stop_requested) {
+			usleep(10000);
+			continue;
+		}
 		if (waited_ms >= CHILD_GRACE_MS) {
 			lt_info("command %s (pid %d) is still running, no longer traced",
 				s->opts->command, child);
