@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Mapping syscalls: mmap, munmap, mremap and brk from the raw syscall
- * tracepoints, sent in order through the event ring.
+ * Mapping syscalls: mmap, munmap, mremap and brk from the per-syscall
+ * tracepoints (raw syscall tracepoints on older kernels), sent in order
+ * through the event ring.
  */
 #ifndef LT_MMAP_BPF_H
 #define LT_MMAP_BPF_H
@@ -61,22 +62,20 @@ static __always_inline bool in_untrapped_call(struct thread_state *ts, __u64 sp)
 	return false;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
+/* A mapping syscall (or rt_sigreturn) begins, regs the user's registers. */
+static __always_inline void syscall_enter(struct pt_regs *regs, long nr)
 {
 	struct pending_syscall *sys;
 	struct thread_state *ts;
 	__u64 id;
 
-	if (nr != NR_RT_SIGRETURN && !is_mapping_syscall(nr))
-		return 0;
 	id = current_ids();
 	if (nr == NR_RT_SIGRETURN) {
 		signal_return((__u32)id);
-		return 0;
+		return;
 	}
 	if (!is_target(id >> 32))
-		return 0;
+		return;
 	/*
 	 * munmap is recorded before it runs, so a racing mmap that reuses
 	 * the range is always seen after it.
@@ -84,11 +83,11 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 	if (nr == NR_MUNMAP) {
 		emit_munmap(id >> 32, ARCH_SYSCALL_ARG0(regs),
 			    ARCH_SYSCALL_ARG1(regs));
-		return 0;
+		return;
 	}
 	ts = thread_state((__u32)id);
 	if (!ts)
-		return 0;
+		return;
 	sys = &ts->sys;
 	sys->nr = nr;
 	sys->args[0] = ARCH_SYSCALL_ARG0(regs);
@@ -102,33 +101,29 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
 		sys->stack_id = syscall_stack(regs);
 	if (nr == NR_BRK)
 		sys->old_brk = current_brk();
-	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+/* A mapping syscall other than munmap returned ret. */
+static __always_inline void syscall_exit(long nr, long ret)
 {
-	long nr = ARCH_SYSCALL_NR(regs);
 	struct lt_event ev = {};
 	struct pending_syscall sys;
 	struct thread_state *ts;
 	__u64 id;
 	__u32 tid;
 
-	if (nr == NR_MUNMAP || !is_mapping_syscall(nr))
-		return 0;
 	id = current_ids();
 	ev.tgid = id >> 32;
 	tid = (__u32)id;
 	if (!is_target(ev.tgid))
-		return 0;
+		return;
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (!ts || ts->sys.nr != nr)
-		return 0;
+		return;
 	sys = ts->sys;
 	ts->sys.nr = 0;
 	if ((unsigned long)ret >= (unsigned long)-MAX_ERRNO)
-		return 0;
+		return;
 
 	ev.stack_id = sys.stack_id;
 	ev.addr = ret;
@@ -150,7 +145,69 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		ev.old_addr = sys.old_brk;
 		emit(&ev, false);
 	}
+}
+
+/*
+ * Raw syscall tracepoints: every syscall of every process runs them (the
+ * uretprobe syscall of each trapped return too), so they are the fallback
+ * for kernels without bpf_task_pt_regs (before 5.15).
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long nr)
+{
+	if (nr == NR_RT_SIGRETURN || is_mapping_syscall(nr))
+		syscall_enter(regs, nr);
 	return 0;
 }
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = ARCH_SYSCALL_NR(regs);
+
+	if (nr != NR_MUNMAP && is_mapping_syscall(nr))
+		syscall_exit(nr, ret);
+	return 0;
+}
+
+/*
+ * Per-syscall tracepoints: the kernel runs a program only for its own
+ * syscall. The user's registers come from the task.
+ */
+struct syscall_exit_ctx {
+	__u64 common; /* struct trace_entry */
+	int syscall_nr;
+	long ret;
+};
+
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+#define SYSCALL_ENTER_PROG(name, nr)                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int sys_enter_##name(void *ctx)                                        \
+	{                                                                      \
+		syscall_enter(user_regs(), nr);                                \
+		return 0;                                                      \
+	}
+
+#define SYSCALL_EXIT_PROG(name, nr)                                            \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int sys_exit_##name(struct syscall_exit_ctx *ctx)                      \
+	{                                                                      \
+		syscall_exit(nr, ctx->ret);                                    \
+		return 0;                                                      \
+	}
+
+SYSCALL_ENTER_PROG(mmap, NR_MMAP)
+SYSCALL_ENTER_PROG(munmap, NR_MUNMAP)
+SYSCALL_ENTER_PROG(mremap, NR_MREMAP)
+SYSCALL_ENTER_PROG(brk, NR_BRK)
+SYSCALL_ENTER_PROG(rt_sigreturn, NR_RT_SIGRETURN)
+SYSCALL_EXIT_PROG(mmap, NR_MMAP)
+SYSCALL_EXIT_PROG(mremap, NR_MREMAP)
+SYSCALL_EXIT_PROG(brk, NR_BRK)
 
 #endif /* LT_MMAP_BPF_H */

@@ -2,6 +2,7 @@
 """One test per allocator API scenario of tests/targets/bin/api, each in its
 own process: every expect entry exact, no losses but benign ones."""
 
+import os
 import subprocess
 
 from ltharness import LTTestCase, target_path
@@ -44,3 +45,34 @@ if _NAMES is None:
 else:
     for _n in _NAMES:
         setattr(ApiTest, "test_" + _n, _make(_n))
+
+
+# Scenarios whose expects come from the mapping syscalls' tracepoints.
+MAPPING_SCENARIOS = ("mmap", "munmap_partial", "mremap", "sbrk", "brk",
+                     "realloc_move")
+
+
+class SyscallTracepointsTest(LTTestCase):
+    """Both ways of seeing mapping syscalls give the exact expects: the
+    per-syscall tracepoints (5.15+, the default here) and the raw syscall
+    tracepoints older kernels use (forced by LEAKTRACE_RAW_SYSCALLS)."""
+
+    def check_mode(self, env, said):
+        for name in MAPPING_SCENARIOS:
+            with self.subTest(scenario=name):
+                t = self.start_target("api", name)
+                lt, expect, final, proc = self.trace_started(
+                    t, lt_args=["-v"], env=env)
+                self.assert_expect(expect, proc, final, lt)
+                self.assert_no_bad_losses(final)
+                self.assertIn("mapping syscalls: " + said,
+                              lt.text("stderr"))
+
+    def test_per_syscall_tracepoints(self):
+        env = dict(os.environ)
+        env.pop("LEAKTRACE_RAW_SYSCALLS", None)
+        self.check_mode(env, "per-syscall tracepoints")
+
+    def test_raw_syscall_tracepoints(self):
+        self.check_mode(dict(os.environ, LEAKTRACE_RAW_SYSCALLS="1"),
+                        "raw syscall tracepoints, every syscall")

@@ -8,6 +8,9 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
@@ -16,6 +19,7 @@
 #include "kernel/links.h"
 #include "kernel/loader.h"
 #include "kernel/spawn.h"
+#include "kernel/tracefs.h"
 #include "kernel/uprobe_session.h"
 #include "lib/log.h"
 
@@ -203,6 +207,74 @@ static void choose_probe_programs(struct tracer *t)
 			     : "a uprobe and a uretprobe per function");
 }
 
+/* The per-syscall tracepoint programs and their events. */
+#define SYSCALL_EVENTS TRACER_SYSCALL_EVENTS
+
+static const char *const syscall_event_names[SYSCALL_EVENTS] = {
+	"sys_enter_mmap",  "sys_enter_munmap",	     "sys_enter_mremap",
+	"sys_enter_brk",   "sys_enter_rt_sigreturn", "sys_exit_mmap",
+	"sys_exit_mremap", "sys_exit_brk",
+};
+
+static void syscall_event_progs(const struct leaktrace_bpf *skel,
+				struct bpf_program **progs)
+{
+	struct bpf_program *p[SYSCALL_EVENTS] = {
+		skel->progs.sys_enter_mmap,
+		skel->progs.sys_enter_munmap,
+		skel->progs.sys_enter_mremap,
+		skel->progs.sys_enter_brk,
+		skel->progs.sys_enter_rt_sigreturn,
+		skel->progs.sys_exit_mmap,
+		skel->progs.sys_exit_mremap,
+		skel->progs.sys_exit_brk,
+	};
+
+	memcpy(progs, p, sizeof(p));
+}
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
+/*
+ * Mapping syscalls: per-syscall tracepoints where the kernel gives a
+ * tracepoint program the user's registers (bpf_task_pt_regs, 5.15+), so
+ * no program runs for other syscalls (a trapped return's uretprobe
+ * syscall among them). Else the raw tracepoints, which see every one.
+ */
+static void choose_syscall_programs(struct tracer *t)
+{
+	struct bpf_program *progs[SYSCALL_EVENTS];
+	const char *why = NULL;
+	int err;
+
+	if (env_flag("LEAKTRACE_RAW_SYSCALLS"))
+		why = "LEAKTRACE_RAW_SYSCALLS is set";
+	else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+					 BPF_FUNC_task_pt_regs, NULL) != 1)
+		why = "no bpf_task_pt_regs (before 5.15)";
+	else if ((err = tracefs_event_ids("syscalls", syscall_event_names,
+					  SYSCALL_EVENTS,
+					  t->syscall_event_ids)))
+		why = strerror(-err);
+	t->syscall_events = !why;
+	syscall_event_progs(t->skel, progs);
+	for (int i = 0; i < SYSCALL_EVENTS; i++)
+		bpf_program__set_autoload(progs[i], t->syscall_events);
+	bpf_program__set_autoload(t->skel->progs.sys_enter, !t->syscall_events);
+	bpf_program__set_autoload(t->skel->progs.sys_exit, !t->syscall_events);
+	if (why)
+		lt_debug(
+			"mapping syscalls: raw syscall tracepoints, every syscall (per-syscall events: %s)",
+			why);
+	else
+		lt_debug("mapping syscalls: per-syscall tracepoints");
+}
+
 int loader_open(struct tracer *t, const struct options *opts)
 {
 	int err;
@@ -231,6 +303,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 		t->skel->rodata->epoch_ns = epoch_for(opts->min_age_ns);
 	size_maps(t->skel, opts->max_stacks);
 	choose_probe_programs(t);
+	choose_syscall_programs(t);
 	unwind_configure(t->skel, opts);
 
 	err = leaktrace_bpf__load(t->skel);
@@ -253,27 +326,79 @@ uint64_t loader_epoch_ns(const struct tracer *t)
 	return t->skel->rodata->epoch_ns;
 }
 
+static int keep_tracepoint(struct tracer *t, struct bpf_program *prog,
+			   struct bpf_link *link)
+{
+	int err = libbpf_get_error(link);
+
+	if (err) {
+		lt_error("cannot attach tracepoint %s: %s",
+			 bpf_program__section_name(prog), strerror(-err));
+		return err;
+	}
+	return links_keep(t, link, -1, 0);
+}
+
+/* A program on the perf event of trace event id (every CPU, every task). */
+static struct bpf_link *attach_trace_event(struct bpf_program *prog, int id)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.config = (unsigned int)id,
+	};
+	struct bpf_link *link;
+	int fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1,
+			      PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return NULL; /* errno says why, as for libbpf's own */
+	link = bpf_program__attach_perf_event(prog, fd);
+	if (!link) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+	}
+	return link;
+}
+
+static int attach_syscall_events(struct tracer *t)
+{
+	struct bpf_program *progs[SYSCALL_EVENTS];
+
+	syscall_event_progs(t->skel, progs);
+	for (int i = 0; i < SYSCALL_EVENTS; i++) {
+		int err = keep_tracepoint(
+			t, progs[i],
+			attach_trace_event(progs[i], t->syscall_event_ids[i]));
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int loader_attach_tracepoints(struct tracer *t)
 {
 	struct bpf_program *progs[] = {
-		t->skel->progs.sys_enter,      t->skel->progs.sys_exit,
 		t->skel->progs.process_exit,   t->skel->progs.process_fork,
 		t->skel->progs.signal_deliver, t->skel->progs.unwind_exec,
-		t->skel->progs.process_exec,
+		t->skel->progs.process_exec,   t->skel->progs.sys_enter,
+		t->skel->progs.sys_exit,
 	};
-	size_t i;
+	size_t n = sizeof(progs) / sizeof(progs[0]);
+	int err;
 
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_link *link = bpf_program__attach(progs[i]);
-		int err = libbpf_get_error(link);
-
-		if (err) {
-			lt_error("cannot attach tracepoint %s: %s",
-				 bpf_program__section_name(progs[i]),
-				 strerror(-err));
+	if (t->syscall_events) {
+		n -= 2; /* the raw syscall tracepoints are not loaded */
+		err = attach_syscall_events(t);
+		if (err)
 			return err;
-		}
-		err = links_keep(t, link, -1, 0);
+	}
+	for (size_t i = 0; i < n; i++) {
+		err = keep_tracepoint(t, progs[i],
+				      bpf_program__attach(progs[i]));
 		if (err)
 			return err;
 	}

@@ -37,6 +37,9 @@ struct probed_lib {
 	bool pymalloc; /* CPython's PyObject_* allocator */
 };
 
+/* Per-syscall tracepoints of the mapping syscalls (and rt_sigreturn). */
+#define TRACER_SYSCALL_EVENTS 8
+
 struct tracer {
 	const struct options *opts;
 	struct leaktrace_bpf *skel; /* the loader's own */
@@ -45,7 +48,9 @@ struct tracer {
 	size_t n_links, cap_links;
 	struct probed_lib *libs;
 	size_t n_libs, cap_libs;
-	bool sessions;	  /* one uprobe session link per library */
+	bool sessions;	     /* one uprobe session link per library */
+	bool syscall_events; /* per-syscall tracepoints, not raw ones */
+	int syscall_event_ids[TRACER_SYSCALL_EVENTS]; /* their event ids */
 	pid_t child;	  /* -c: the command's pid, until reaped */
 	int child_go_fd;  /* -c: write end that releases the child */
 	int child_err_fd; /* -c: read end receiving exec errors */
