@@ -20,6 +20,7 @@ enum lt_cfa_type {
 	LT_CFA_SIGNAL,	/* sigreturn trampoline: registers in the ucontext */
 	LT_CFA_END,	/* return address undefined: outermost frame */
 	LT_CFA_INVALID, /* a rule we do not follow: stop here */
+	LT_CFA_GO_CGO,	/* Go's asmcgocall into C: back to the goroutine */
 };
 
 /* How the caller's rbp is recovered. */

@@ -128,6 +128,29 @@ static __always_inline int unwind_signal_step(struct lt_unwind_state *s)
 	return 0;
 }
 
+/*
+ * Caller of runtime.asmcgocall's call into C, on the system stack (g0):
+ * asmcgocall saved at sp+48 the goroutine g and at sp+40 its stack
+ * pointer as a depth below g->stack.hi (at g+8), or with no g the stack
+ * pointer itself; there, the return address into asmcgocall's caller.
+ * rbp needs nothing: C restored it, and Go's CFI never reads it.
+ */
+static __always_inline int unwind_go_cgo_step(struct lt_unwind_state *s)
+{
+	__u64 saved[2], hi = 0, sp; /* depth (or sp), g */
+
+	if (bpf_probe_read_user(saved, sizeof(saved), (void *)(s->sp + 40)))
+		return 1;
+	if (saved[1] && bpf_probe_read_user(&hi, 8, (void *)(saved[1] + 8)))
+		return 1;
+	sp = saved[1] ? hi - saved[0] : saved[0];
+	if (bpf_probe_read_user(&s->pc, 8, (void *)sp))
+		return 1;
+	s->sp = sp + 8;
+	s->pc_exact = 0;
+	return 0;
+}
+
 /* Apply a CFA row: return address at CFA - 8, rbp as the row says. */
 static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 					   const struct lt_unwind_row *r)
@@ -151,6 +174,8 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 		return unwind_signal_step(s);
 	case LT_CFA_NONE:
 		return unwind_fp_step(s);
+	case LT_CFA_GO_CGO:
+		return unwind_go_cgo_step(s);
 	default: /* end of stack, or a rule we do not follow */
 		return 1;
 	}

@@ -82,7 +82,11 @@ tests/unit/bin/test_allocator: $(REALWORLD_TARGETS) tests/targets/bin/leak_basic
 tests/unit/bin/unwind_fixture_debug_frame.so: tests/unit/unwind/fixtures/frames.c | tests/unit/bin
 	$(CC) -O2 -g -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 		-fno-unwind-tables -shared -fPIC -o $@ $<
-tests/unit/bin/test_unwind_table: tests/unit/bin/unwind_fixture_debug_frame.so
+# Stand-ins of Go's runtime stack switches, for the rows that replace Go's.
+tests/unit/bin/unwind_fixture_go.so: tests/unit/unwind/fixtures/go_switch.c | tests/unit/bin
+	$(CC) -O2 -shared -fPIC -o $@ $<
+tests/unit/bin/test_unwind_table: tests/unit/bin/unwind_fixture_debug_frame.so \
+	tests/unit/bin/unwind_fixture_go.so
 
 # Targets built as users build: -O2, no frame pointers, inlining on; only
 # CFI unwinds them (tests/integration/test_unwind.py, gdb as the oracle).

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "unwind/unwind_go.h"
 #include "unwind/unwind_table.h"
 
 #define REG_RBP	 6
@@ -181,7 +182,7 @@ const char *unwind_cfa_name(unsigned int cfa_type)
 		[LT_CFA_NONE] = "none",	      [LT_CFA_RSP] = "rsp",
 		[LT_CFA_RBP] = "rbp",	      [LT_CFA_PLT] = "plt",
 		[LT_CFA_SIGNAL] = "signal",   [LT_CFA_END] = "end",
-		[LT_CFA_INVALID] = "invalid",
+		[LT_CFA_INVALID] = "invalid", [LT_CFA_GO_CGO] = "go-cgo",
 	};
 
 	return cfa_type < sizeof(names) / sizeof(names[0]) ? names[cfa_type]
@@ -535,6 +536,8 @@ static int build_from_elf(Elf *elf, struct unwind_table *t)
 		rc = -ENOENT;
 	if (!rc)
 		rc = build_rows(&ranges, t);
+	if (!rc)
+		rc = unwind_go_patch(elf, t);
 	free(ranges.v);
 	if (dw)
 		dwarf_end(dw);

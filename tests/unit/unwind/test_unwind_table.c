@@ -3,7 +3,8 @@
  * Unit tests for user/unwind/unwind_table.c: the rule classification on
  * hand-made libdw ops, and every row readelf --debug-dump=frames-interp
  * prints for real files (libc, libstdc++, this -O2 test binary, a fixture
- * whose CFI is only in .debug_frame) against the table's row at that pc.
+ * whose CFI is only in .debug_frame) against the table's row at that pc,
+ * and the rows that replace Go's at its runtime's stack switches.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #define LIBC	  "/lib/x86_64-linux-gnu/libc.so.6"
 #define LIBSTDCXX "/lib/x86_64-linux-gnu/libstdc++.so.6"
 #define FIXTURE	  "tests/unit/bin/unwind_fixture_debug_frame.so"
+#define GO_FIX	  "tests/unit/bin/unwind_fixture_go.so"
 
 static const Dwarf_Op ra_at_cfa_8[] = {
 	{ .atom = DW_OP_call_frame_cfa },
@@ -302,6 +304,67 @@ static void test_libc_special_rows(void **state)
 	unwind_table_free(&t);
 }
 
+/* The address of a local symbol of path, from nm; 0 when absent. */
+static uint64_t symbol_addr(const char *path, const char *name)
+{
+	char cmd[512], line[512], sym[256];
+	unsigned long long addr, found = 0;
+	char type;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "nm '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = addr;
+	pclose(p);
+	return found;
+}
+
+static unsigned int rule_at(const struct unwind_table *t, uint64_t pc)
+{
+	const struct lt_unwind_row *r = unwind_table_find(t, pc);
+
+	assert_non_null(r);
+	return r->cfa_type;
+}
+
+/*
+ * Go's switches: asmcgocall's code (not its ABI wrapper) gets the cgo
+ * rule at the last byte of each "call *%rax" and keeps its own after;
+ * goexit ends the walk over its whole range, and no more.
+ */
+static void test_go_switch_rows(void **state)
+{
+	uint64_t code = symbol_addr(GO_FIX, "runtime.asmcgocall.abi0");
+	uint64_t wrapper = symbol_addr(GO_FIX, "runtime.asmcgocall");
+	uint64_t goexit = symbol_addr(GO_FIX, "runtime.goexit.abi0");
+	struct unwind_table t;
+	size_t cgo_rows = 0;
+
+	assert_true(code && wrapper && goexit);
+	assert_int_equal(unwind_table_build_path(GO_FIX, &t), 0);
+	for (size_t i = 0; i < t.n; i++)
+		cgo_rows += t.rows[i].cfa_type == LT_CFA_GO_CGO;
+	assert_int_equal(cgo_rows, 2);
+	/* mov (3 bytes), call *%rax (2), mov (3), call *%rax (2), ret */
+	assert_int_equal(rule_at(&t, code + 3), LT_CFA_RSP);
+	assert_int_equal(rule_at(&t, code + 4), LT_CFA_GO_CGO);
+	assert_int_equal(rule_at(&t, code + 5), LT_CFA_RSP);
+	assert_int_equal(rule_at(&t, code + 9), LT_CFA_GO_CGO);
+	assert_int_equal(rule_at(&t, code + 10), LT_CFA_RSP);
+	for (uint64_t pc = wrapper; pc < goexit; pc++)
+		assert_int_equal(rule_at(&t, pc), LT_CFA_RSP);
+	for (uint64_t pc = goexit; pc < goexit + 7; pc++)
+		assert_int_equal(rule_at(&t, pc), LT_CFA_END);
+	assert_int_equal(rule_at(&t, goexit + 7), LT_CFA_RSP);
+	for (size_t i = 1; i < t.n; i++)
+		assert_true(t.rows[i].pc > t.rows[i - 1].pc);
+	unwind_table_free(&t);
+}
+
 static void test_not_elf(void **state)
 {
 	struct unwind_table t;
@@ -322,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_self_matches_readelf),
 		cmocka_unit_test(test_debug_frame_matches_readelf),
 		cmocka_unit_test(test_libc_special_rows),
+		cmocka_unit_test(test_go_switch_rows),
 		cmocka_unit_test(test_not_elf),
 	};
 
