@@ -14,7 +14,10 @@ ground truth:
   the regions it maps with syscall.Mmap (some unmapped again) exact under
   its mapRegions at the file and line it gives;
 - Go with cgo calling C's malloc (go_cgo.go): blocks exact through libc,
-  the C function's line, Go's runtime frames in Go's own files;
+  the C function's line, Go's runtime frames in Go's own files, and the
+  frames gdb has (tests/integration/gdb_frames.py): the C frames up to
+  runtime.asmcgocall, then, past its switch to the system stack, the
+  goroutine's up to runtime.goexit, and nothing after;
 - Rust on its default (system) allocator, built by Debian's /usr/bin/rustc
   (rust_leak.rs): blocks exact under the leaking function, named as in
   Rust source (no hash, no escapes), at its line.
@@ -25,11 +28,13 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
 
 import test_python as tpy
+import test_unwind as tun
 from ltharness import (LTTestCase, ROOT, find_process, is_expect_line,
                        stack_text)
 
@@ -195,6 +200,33 @@ def frames_named(stacks, func):
             if (f.get("symbol") or "").split("+")[0] == func]
 
 
+def exe_base(path):
+    """Where a non-PIE executable's first segment sits: gdb's offsets are
+    from there. Bounded reads of the ELF header and program headers."""
+    with open(path, "rb") as f:
+        head = f.read(64)
+        e_type, = struct.unpack_from("<H", head, 16)
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        if e_type != 2 or phentsize < 56 or phnum > 64:
+            raise AssertionError("%s: not a plain executable (ELF type %d)"
+                                 % (path, e_type))
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    loads = [struct.unpack_from("<IIQQ", ph, i * phentsize)
+             for i in range(phnum)]
+    return min(vaddr for p_type, _, _, vaddr in loads if p_type == 1) \
+        & ~0xfff
+
+
+def key_of(frame):
+    """How a frame [name, module, offset] is compared with gdb's: by
+    module and offset, runtime.cgocall by name (gdb starts the goroutine
+    at another call in it)."""
+    name, module, off = frame
+    return name if name == "runtime.cgocall" else "%s+%#x" % (module, off)
+
+
 def go_runtime_frames(stacks):
     """Frames of Go's runtime (runtime.*, not cgo's C glue)."""
     return [f for st in stacks for f in st["frames"]
@@ -245,13 +277,44 @@ class GoTest(LTTestCase):
         self.assertEqual(proc["heap_bytes"], 0, lt.describe())
         self.no_heap_said(lt, 1)
 
-    def check_cgo(self, expect, proc, final, lt):
+    def check_cgo(self, expect, proc, final, lt, exe, early=False):
         self.assert_expect(expect, proc, final, lt,
                            absent=("go_cgo_balanced",))
         self.assert_no_bad_losses(final)
         for e in expect["expect"]:
             self.check_lines(e, stacks_through(proc, e["func"]), lt)
+            self.check_gdb_frames(exe, e, stacks_through(proc, e["func"]),
+                                  early)
         self.no_heap_said(lt, 0)
+
+    def check_gdb_frames(self, exe, e, stacks, early):
+        """The leaking stack's frames are gdb's at the same malloc, by
+        offset in the executable, from malloc's caller to goexit, and no
+        frame follows. runtime.cgocall by name only: gdb's goroutine starts
+        at its call of entersyscall (syscallpc), the stack has the return
+        from its call of asmcgocall. early (a command leaking from its
+        first moments): blocks walked by frame pointers before its tables
+        were loaded (README, Limits) end cleanly at asmcgocall, the frame
+        pointer checks refusing the goroutine's other stack."""
+        hits = tun.gdb_oracle(exe, [2, CGO_SIZE], [e["func"]])
+        oracle = [key_of(f) for f in hits.get(e["func"], [[0, []]])[-1][1]]
+        base = exe_base(exe)
+        got = [[key_of([f.get("symbol") or "??", f.get("module"),
+                        int(f["addr"], 16) - base])
+                for f in st["frames"]
+                if f.get("kind") == "native" and not f.get("inlined")]
+               for st in stacks]
+        switch = [i for i, f in enumerate(oracle)
+                  if f == "runtime.cgocall"][:1]
+        fp_walked = [g for g in got if switch and g == oracle[:switch[0]]]
+        self.assertEqual(len(got) - len(fp_walked) if early else len(got),
+                         1, stacks)
+        whole = [g for g in got if g not in fp_walked] or [[]]
+        self.assertEqual(whole[0], oracle,
+                         "leaktrace's frames differ from gdb's\n"
+                         "  leaktrace:\n%s\n  gdb:\n%s" % (
+                             "\n".join("    %s" % f for f in whole[0]),
+                             "\n".join("    %s" % f for f in oracle)))
 
     def test_go_no_cgo_pid(self):
         """-p on static Go: not refused, one line, its mmaps exact"""
@@ -268,18 +331,18 @@ class GoTest(LTTestCase):
         self.check_no_cgo(expect, proc, lt)
 
     def test_go_cgo_pid(self):
-        """-p on Go calling C's malloc through cgo: blocks exact"""
+        """-p on Go calling C's malloc through cgo: blocks, gdb's frames"""
         exe = self.go_binary("go_cgo", cgo=True)
         t = self.start_target("go_cgo", CGO_COUNT, CGO_SIZE, argv=[exe])
         lt, expect, final, proc = self.trace_started(t)
-        self.check_cgo(expect, proc, final, lt)
+        self.check_cgo(expect, proc, final, lt, exe)
 
     def test_go_cgo_command(self):
-        """-c on Go calling C's malloc through cgo: blocks exact"""
+        """-c on Go calling C's malloc through cgo: blocks, gdb's frames"""
         exe = self.go_binary("go_cgo", cgo=True)
         lt, expect, final, proc = run_command(
             self, "%s --now --linger %d %d" % (exe, CGO_COUNT, CGO_SIZE))
-        self.check_cgo(expect, proc, final, lt)
+        self.check_cgo(expect, proc, final, lt, exe, early=True)
 
 
 RUSTC = "/usr/bin/rustc"    # Debian's (make deps), not a rustup one
