@@ -55,6 +55,7 @@ struct thread_state {
 	__u64 untrapped_ret;
 	struct pending_call calls[LT_MAX_NEST];
 	struct pending_syscall sys;
+	struct lt_walk_memo memo; /* the last allocation's stack */
 };
 
 struct {
@@ -233,7 +234,8 @@ static __always_inline bool pop_call(struct thread_state *ts, __u64 ret_sp,
 }
 
 static __always_inline void finish_realloc(struct pt_regs *regs, __u32 tgid,
-					   struct pending_call *c, __u64 ret)
+					   struct pending_call *c, __u64 ret,
+					   struct lt_walk_memo *memo)
 {
 	if (!ret) {
 		/* realloc(p, 0) freed p; any other failure keeps it. */
@@ -244,7 +246,7 @@ static __always_inline void finish_realloc(struct pt_regs *regs, __u32 tgid,
 	if (c->arg)
 		untrack_block(tgid, c->arg);
 	if (c->track == TRACK_SAMPLED)
-		track_block(tgid, ret, c->size, return_stack(regs));
+		track_block(tgid, ret, c->size, return_stack(regs, memo));
 }
 
 /* An allocator call returns: record what it allocated. */
@@ -269,17 +271,18 @@ static __always_inline void leave_call(struct pt_regs *regs)
 	switch (c.func) {
 	case LT_F_REALLOC:
 	case LT_F_REALLOCARRAY:
-		finish_realloc(regs, tgid, &c, ret);
+		finish_realloc(regs, tgid, &c, ret, &ts->memo);
 		break;
 	case LT_F_POSIX_MEMALIGN:
 		if (c.track != TRACK_SAMPLED || (int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)c.arg))
 			break;
-		track_block(tgid, addr, c.size, return_stack(regs));
+		track_block(tgid, addr, c.size, return_stack(regs, &ts->memo));
 		break;
 	default:
 		if (ret && c.track == TRACK_SAMPLED)
-			track_block(tgid, ret, c.size, return_stack(regs));
+			track_block(tgid, ret, c.size,
+				    return_stack(regs, &ts->memo));
 		break;
 	}
 }

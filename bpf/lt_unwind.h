@@ -70,6 +70,28 @@ struct lt_unwind_proc {
 };
 
 /*
+ * A thread's last walk, reused while nothing it depended on changed: the
+ * registers it started from (rbp only if it was used before being
+ * reloaded), every stack word it read, at offsets from sp, and the
+ * generation of the tables, processes and stacks it used. Walks that
+ * read elsewhere, failed a read, or counted a loss are not kept.
+ */
+#define LT_MEMO_WORDS 16
+#define LT_MEMO_SPAN  1024 /* bytes above sp its words may lie in */
+
+struct lt_walk_memo {
+	__u64 pc, sp, bp;
+	__u64 gen;
+	__u64 stack_id; /* 0: nothing kept */
+	__u32 tgid;
+	__u16 span; /* bytes from sp that hold every word read */
+	__u8 n;
+	__u8 bp_used;
+	__u16 off[LT_MEMO_WORDS];
+	__u64 val[LT_MEMO_WORDS];
+};
+
+/*
  * Where one walk is, between steps (per CPU). The mapping of the last
  * frame is kept: most callers sit in the same file, and then a frame
  * costs no process lookup and no mapping search.
@@ -84,6 +106,9 @@ struct lt_unwind_state {
 	__u64 eval_lo, eval_hi;
 	__u64 map_start, map_end, map_bias; /* the last frame's mapping */
 	__u32 rows_first, rows_count;	    /* its rows; count 0: by fp */
+	__u8 memo_ok;	 /* the walk so far can be kept in a memo */
+	__u8 bp_initial; /* bp is still the register the walk began with */
+	struct lt_walk_memo memo;
 };
 
 #endif /* LT_UNWIND_H */

@@ -76,8 +76,12 @@ static __always_inline void announce_python_stack(__u64 id)
 		count(LT_C_EVENTS_LOST);
 }
 
-/* Hash the stack in st, store it once, and return its id. */
-static __always_inline __u64 intern_stack(struct lt_stack *st)
+/*
+ * Hash the stack in st, store it once, and return its id; *clean is
+ * false when that counted a loss (a collision, a full map).
+ */
+static __always_inline __u64 intern_stack_clean(struct lt_stack *st,
+						bool *clean)
 {
 	__u64 h = 0x9e3779b97f4a7c15ULL, check = 0x2545f4914f6cdd1dULL;
 	struct lt_stack *old;
@@ -101,11 +105,15 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 	st->check = (__u32)(check ^ (check >> 32)) ^ st->len ^ st->py_len << 8;
 	id = h | 2; /* never a reserved id */
 
+	*clean = false;
 	old = bpf_map_lookup_elem(&stacks, &id);
 	if (old) {
 		if (old->len != st->len || old->py_len != st->py_len ||
-		    old->check != st->check)
+		    old->check != st->check) {
 			count(LT_C_STACK_COLLISION);
+			return id;
+		}
+		*clean = true;
 		return id;
 	}
 	if (bpf_map_update_elem(&stacks, &id, st, BPF_NOEXIST) &&
@@ -113,8 +121,42 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
 		count(LT_C_STACK_MAP_FULL);
 		return LT_STACK_UNKNOWN;
 	}
+	*clean = true;
 	if (st->py_len)
 		announce_python_stack(id);
+	return id;
+}
+
+static __always_inline __u64 intern_stack(struct lt_stack *st)
+{
+	bool clean;
+
+	return intern_stack_clean(st, &clean);
+}
+
+/*
+ * The native walk from the allocator's return, or the thread's memo of
+ * it when it still holds. Python processes are walked each time: their
+ * Python frames change under the same native stack.
+ */
+static __always_inline __u64 dwarf_return_stack(struct lt_stack *st,
+						struct pt_regs *regs,
+						struct lt_walk_memo *memo)
+{
+	__u64 pc = PT_REGS_IP(regs), sp = PT_REGS_SP(regs);
+	__u64 bp = PT_REGS_FP(regs), id;
+	__u32 tgid = current_tgid();
+	bool clean;
+
+	if (memo && memo_matches(memo, pc, sp, bp, tgid))
+		return memo->stack_id;
+	unwind_walk(pc, sp, bp);
+	py_frames(st, tgid);
+	id = intern_stack_clean(st, &clean);
+	if (memo)
+		memo_keep(memo, tgid, id,
+			  clean && !st->py_len &&
+				  !bpf_map_lookup_elem(&py_procs, &tgid));
 	return id;
 }
 
@@ -136,18 +178,15 @@ static __always_inline struct lt_stack *scratch_stack(void)
  * (right even when the caller has no frame pointer), and %rbp is the
  * caller's again, so the rest follows the caller's frame pointers.
  */
-static __always_inline __u64 return_stack(struct pt_regs *regs)
+static __always_inline __u64 return_stack(struct pt_regs *regs,
+					  struct lt_walk_memo *memo)
 {
 	struct lt_stack *st = scratch_stack();
 
 	if (!st)
 		return LT_STACK_UNKNOWN;
-	if (unwind_dwarf) {
-		unwind_walk(PT_REGS_IP(regs), PT_REGS_SP(regs),
-			    PT_REGS_FP(regs));
-		py_frames(st, current_tgid());
-		return intern_stack(st);
-	}
+	if (unwind_dwarf)
+		return dwarf_return_stack(st, regs, memo);
 	st->ips[0] = PT_REGS_IP(regs);
 	st->len = 1;
 	py_frames(st, current_tgid());

@@ -49,6 +49,52 @@ struct {
 	__type(value, struct lt_unwind_state);
 } unwind_scratch SEC(".maps");
 
+/* The stack words a memo is checked against. */
+struct memo_buf {
+	__u8 bytes[LT_MEMO_SPAN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct memo_buf);
+} memo_scratch SEC(".maps");
+
+/*
+ * Bumped (user space, or here) whenever a process's tables, its Python
+ * state or a stored stack changes: every memo made before is stale.
+ */
+__u64 walk_gen;
+
+/* The walk read val at addr: keep it, or give up the memo. */
+static __always_inline void memo_note(struct lt_unwind_state *s, __u64 addr,
+				      __u64 val)
+{
+	__u64 off = addr - s->memo.sp;
+	__u32 n = s->memo.n;
+
+	if (!s->memo_ok)
+		return;
+	if (addr < s->memo.sp || off > LT_MEMO_SPAN - 8 || (off & 7) ||
+	    n >= LT_MEMO_WORDS) {
+		s->memo_ok = 0;
+		return;
+	}
+	s->memo.off[n & (LT_MEMO_WORDS - 1)] = off;
+	s->memo.val[n & (LT_MEMO_WORDS - 1)] = val;
+	s->memo.n = n + 1;
+	if (off + 8 > s->memo.span)
+		s->memo.span = off + 8;
+}
+
+/* The walk uses rbp: the register it began with, if not reloaded yet. */
+static __always_inline void memo_use_bp(struct lt_unwind_state *s)
+{
+	if (s->bp_initial)
+		s->memo.bp_used = 1;
+}
+
 /* The mapping of pc in p, or NULL. */
 static __always_inline const struct lt_unwind_map *
 unwind_find_map(const struct lt_unwind_proc *p, __u64 pc)
@@ -103,9 +149,16 @@ static __always_inline int unwind_fp_step(struct lt_unwind_state *s)
 {
 	__u64 frame[2];
 
-	if (!s->bp_valid || s->bp < s->sp || s->bp - s->sp > MAX_FRAME_SIZE ||
-	    bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp))
+	memo_use_bp(s);
+	if (!s->bp_valid || s->bp < s->sp || s->bp - s->sp > MAX_FRAME_SIZE)
 		return 1;
+	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp)) {
+		s->memo_ok = 0;
+		return 1;
+	}
+	memo_note(s, s->bp, frame[0]);
+	memo_note(s, s->bp + 8, frame[1]);
+	s->bp_initial = 0;
 	s->pc = frame[1];
 	s->sp = s->bp + 16;
 	s->bp = frame[0];
@@ -118,6 +171,7 @@ static __always_inline int unwind_signal_step(struct lt_unwind_state *s)
 {
 	__u64 r[7]; /* rbp rbx rdx rax rcx rsp rip */
 
+	s->memo_ok = 0; /* rare: not worth keeping */
 	if (bpf_probe_read_user(r, sizeof(r), (void *)(s->sp + UC_REGS_OFF)))
 		return 1;
 	s->bp = r[0];
@@ -139,6 +193,7 @@ static __always_inline int unwind_go_cgo_step(struct lt_unwind_state *s)
 {
 	__u64 saved[2], hi = 0, sp; /* depth (or sp), g */
 
+	s->memo_ok = 0; /* reads the goroutine, off this stack */
 	if (bpf_probe_read_user(saved, sizeof(saved), (void *)(s->sp + 40)))
 		return 1;
 	if (saved[1] && bpf_probe_read_user(&hi, 8, (void *)(saved[1] + 8)))
@@ -162,6 +217,7 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 		cfa = s->sp + r->cfa_off;
 		break;
 	case LT_CFA_RBP:
+		memo_use_bp(s);
 		if (!s->bp_valid)
 			return 1;
 		cfa = s->bp + r->cfa_off;
@@ -182,19 +238,34 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 	if (cfa <= s->sp || cfa - s->sp > MAX_FRAME_SIZE)
 		return 1;
 	if (r->rbp_type == LT_RBP_AT_CFA && r->rbp_off == -16) {
-		if (bpf_probe_read_user(w, sizeof(w), (void *)(cfa - 16)))
+		if (bpf_probe_read_user(w, sizeof(w), (void *)(cfa - 16))) {
+			s->memo_ok = 0;
 			return 1;
+		}
+		memo_note(s, cfa - 16, w[0]);
+		memo_note(s, cfa - 8, w[1]);
 		s->bp = w[0];
 		s->bp_valid = 1;
+		s->bp_initial = 0;
 		s->pc = w[1];
 	} else {
-		if (bpf_probe_read_user(&s->pc, 8, (void *)(cfa - 8)))
+		if (bpf_probe_read_user(&s->pc, 8, (void *)(cfa - 8))) {
+			s->memo_ok = 0;
 			return 1;
+		}
+		memo_note(s, cfa - 8, s->pc);
 		if (r->rbp_type == LT_RBP_AT_CFA) {
 			s->bp_valid = !bpf_probe_read_user(
 				&s->bp, 8, (void *)(cfa + r->rbp_off));
-		} else if (r->rbp_type == LT_RBP_UNKNOWN)
+			if (s->bp_valid)
+				memo_note(s, cfa + r->rbp_off, s->bp);
+			else
+				s->memo_ok = 0;
+			s->bp_initial = 0;
+		} else if (r->rbp_type == LT_RBP_UNKNOWN) {
 			s->bp_valid = 0;
+			s->bp_initial = 0;
+		}
 	}
 	s->sp = cfa;
 	s->pc_exact = 0;
@@ -263,6 +334,7 @@ __noinline int lt_unwind_step(__u32 unused)
 	n = st->len;
 	if (n >= LT_MAX_STACK_DEPTH) {
 		count(LT_C_STACK_TRUNCATED);
+		s->memo_ok = 0; /* a memo would not count it again */
 		return 1;
 	}
 	st->ips[n] = s->pc;
@@ -310,6 +382,15 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->pc_exact = 0;
 	s->proc_known = 0;
 	s->map_start = s->map_end = 0;
+	s->memo_ok = 1;
+	s->bp_initial = 1;
+	s->memo.pc = pc;
+	s->memo.sp = sp;
+	s->memo.bp = bp;
+	s->memo.gen = *(volatile __u64 *)&walk_gen;
+	s->memo.n = 0;
+	s->memo.span = 0;
+	s->memo.bp_used = 0;
 	s->tgid = current_tgid(); /* user space keys tables by its own PIDs */
 	if (unwind_bpf_loop) {
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
@@ -318,6 +399,52 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	for (int i = 0; i <= LT_MAX_STACK_DEPTH; i++)
 		if (lt_unwind_step(0))
 			break;
+}
+
+/* Does m still give the stack a walk from these registers would? */
+static __always_inline bool memo_matches(const struct lt_walk_memo *m, __u64 pc,
+					 __u64 sp, __u64 bp, __u32 tgid)
+{
+	__u32 zero = 0, span = m->span;
+	struct memo_buf *b;
+
+	if (!m->stack_id || m->gen != *(volatile __u64 *)&walk_gen ||
+	    m->tgid != tgid || m->pc != pc || m->sp != sp ||
+	    (m->bp_used && m->bp != bp))
+		return false;
+	if (!span)
+		return true;
+	b = bpf_map_lookup_elem(&memo_scratch, &zero);
+	if (!b || span > LT_MEMO_SPAN ||
+	    bpf_probe_read_user(b->bytes, span, (void *)sp))
+		return false;
+	for (int i = 0; i < LT_MEMO_WORDS; i++) {
+		__u32 off;
+
+		if (i >= m->n)
+			break;
+		off = m->off[i];
+		if (off > LT_MEMO_SPAN - 8)
+			return false;
+		if (*(__u64 *)&b->bytes[off] != m->val[i])
+			return false;
+	}
+	return true;
+}
+
+/* Keep the walk just made, as stack id, in m (if it can be kept). */
+static __always_inline void memo_keep(struct lt_walk_memo *m, __u32 tgid,
+				      __u64 stack_id, bool keep)
+{
+	__u32 zero = 0;
+	struct lt_unwind_state *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+
+	m->stack_id = 0;
+	if (!s || !keep || !s->memo_ok)
+		return;
+	*m = s->memo;
+	m->tgid = tgid;
+	m->stack_id = stack_id;
 }
 
 /* A forked child has its parent's mappings until it maps or execs. */
@@ -343,8 +470,10 @@ int BPF_PROG(unwind_exec, struct task_struct *task, pid_t old_pid,
 {
 	__u32 tgid = current_tgid(); /* the task that execs */
 
-	if (unwind_dwarf)
+	if (unwind_dwarf) {
 		bpf_map_delete_elem(&unwind_procs, &tgid);
+		__sync_fetch_and_add(&walk_gen, 1);
+	}
 	return 0;
 }
 

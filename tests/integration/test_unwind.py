@@ -230,6 +230,15 @@ class UnwindTest(LTTestCase):
     def test_signal_handler(self):
         self.check_all(target_path("unwind_c"), ["signal"], ["on_signal"])
 
+    def test_memo_tells_callers_apart(self):
+        """One malloc call reached from twin_a and twin_b (two in three
+        calls from twin_a), the stack pointer the same at every return:
+        a thread's memo of its last walk must still tell them apart (only
+        the outer return address differs), so each has gdb's frames and
+        exactly its own bytes."""
+        self.check_all(target_path("unwind_c"), ["twins", 300],
+                       ["twin_a", "twin_b"])
+
     def test_deep_recursion_truncated(self):
         binary = target_path("unwind_c")
         gdb_hits = gdb_oracle(binary, ["deep", 200], ["recurse"])

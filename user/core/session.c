@@ -231,12 +231,7 @@ static int setup(struct session *s)
 		return err;
 	s->unwind_on = s->opts->unwind == UNWIND_DWARF;
 	if (s->unwind_on)
-		unwind_procs_init(&s->unwind,
-				  kmaps_unwind(s->tracer.maps)->rows_fd,
-				  kmaps_unwind(s->tracer.maps)->tables_fd,
-				  kmaps_unwind(s->tracer.maps)->procs_fd,
-				  kmaps_unwind(s->tracer.maps)->rows_max,
-				  kmaps_unwind(s->tracer.maps)->tables_max);
+		unwind_procs_init(&s->unwind, kmaps_unwind(s->tracer.maps));
 	s->mt = mtrack_new();
 	s->stacks = stack_store_new(s->tracer.maps);
 	s->rb = kmaps_event_ring(s->tracer.maps, session_events_handle, s);

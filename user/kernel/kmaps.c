@@ -39,6 +39,7 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 	k->unwind.rows_max = bpf_map__max_entries(skel->maps.unwind_rows);
 	k->unwind.tables_max = bpf_map__max_entries(skel->maps.unwind_tables);
 	k->events = bpf_map__fd(skel->maps.events);
+	k->unwind.walk_gen = (volatile uint64_t *)&skel->bss->walk_gen;
 	return k;
 }
 
@@ -194,10 +195,18 @@ int kmaps_walk_stacks(const struct kmaps *k, kmaps_stack_fn fn, void *ctx)
 			  STACK_BATCH, visit_stack_batch, &v);
 }
 
+/* A thread's memo of its last walk may name a stack about to go. */
+static void stale_walks(const struct kmaps *k)
+{
+	__atomic_add_fetch(k->unwind.walk_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 size_t kmaps_delete_stacks(const struct kmaps *k, const uint64_t *ids, size_t n)
 {
 	size_t done = 0, deleted = 0;
 
+	if (n)
+		stale_walks(k);
 	while (done < n) {
 		__u32 count = n - done < KEY_BATCH ? n - done : KEY_BATCH;
 
@@ -230,9 +239,10 @@ int kmaps_set_python(const struct kmaps *k, pid_t pid,
 		     const struct lt_py_config *config)
 {
 	__u32 key = pid;
+	int err = bpf_map_update_elem(k->py_procs, &key, config, BPF_ANY);
 
-	return bpf_map_update_elem(k->py_procs, &key, config, BPF_ANY) ? -errno
-								       : 0;
+	stale_walks(k); /* Python processes' walks are not kept */
+	return err ? -errno : 0;
 }
 
 /* Keys of the listed processes, collected first and deleted after. */
@@ -296,6 +306,7 @@ long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n)
 		bpf_map_delete_elem(k->targets, &key);
 		bpf_map_delete_elem(k->py_procs, &key);
 	}
+	stale_walks(k);
 	return removed;
 }
 

@@ -61,6 +61,7 @@ long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n);
 struct kmaps_unwind {
 	int rows_fd, tables_fd, procs_fd;
 	uint32_t rows_max, tables_max;
+	volatile uint64_t *walk_gen; /* bumped: the kernel's walk memos stale */
 };
 const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);
 

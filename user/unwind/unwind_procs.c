@@ -54,12 +54,20 @@ uint32_t unwind_rows_max(bool system_wide)
 	return system_wide ? 2u << 20 : 1u << 20;
 }
 
-void unwind_procs_init(struct unwind_procs *u, int rows_fd, int tables_fd,
-		       int procs_fd, uint32_t rows_max, uint32_t tables_max)
+void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k)
 {
 	memset(u, 0, sizeof(*u));
-	unwind_cache_init(&u->cache, rows_fd, tables_fd, rows_max, tables_max);
-	u->procs_fd = procs_fd;
+	unwind_cache_init(&u->cache, k->rows_fd, k->tables_fd, k->rows_max,
+			  k->tables_max);
+	u->procs_fd = k->procs_fd;
+	u->walk_gen = k->walk_gen;
+}
+
+/* A process's table changed: the kernel's memos of walks are stale. */
+static void stale_walks(struct unwind_procs *u)
+{
+	if (u->walk_gen)
+		__atomic_add_fetch(u->walk_gen, 1, __ATOMIC_SEQ_CST);
 }
 
 void unwind_procs_free(struct unwind_procs *u)
@@ -124,6 +132,7 @@ int unwind_procs_scan(struct unwind_procs *u, pid_t pid)
 		p->gen = (uint32_t)++u->scans;
 		if (bpf_map_update_elem(u->procs_fd, &pid, p, BPF_ANY))
 			err = -errno;
+		stale_walks(u);
 	}
 	free(maps);
 	free(p);
@@ -190,4 +199,5 @@ void unwind_procs_scan_all(struct unwind_procs *u, pid_t self)
 void unwind_procs_drop(struct unwind_procs *u, pid_t pid)
 {
 	bpf_map_delete_elem(u->procs_fd, &pid);
+	stale_walks(u);
 }

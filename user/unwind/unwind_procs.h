@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "kernel/kmaps.h"
 #include "unwind/unwind_cache.h"
 
 enum unwind_mode {
@@ -22,6 +23,7 @@ enum unwind_mode {
 struct unwind_procs {
 	struct unwind_cache cache;
 	int procs_fd;
+	volatile uint64_t *walk_gen; /* bumped at each change of procs_fd */
 	uint64_t scans;
 	/* Processes that mapped new code, rescanned after the event batch. */
 	pid_t pending[UNWIND_PENDING_MAX];
@@ -41,8 +43,7 @@ bool unwind_want_bpf_loop(void);
 /* Rows the kernel array holds: bounds the tables' kernel memory. */
 uint32_t unwind_rows_max(bool system_wide);
 
-void unwind_procs_init(struct unwind_procs *u, int rows_fd, int tables_fd,
-		       int procs_fd, uint32_t rows_max, uint32_t tables_max);
+void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k);
 void unwind_procs_free(struct unwind_procs *u);
 
 /* (Re)read pid's executable mappings and load what the walk needs. */

@@ -7,13 +7,16 @@
  *   deep N    a leak N calls deep (beyond the frame limit: truncated)
  *   signal    a leak in a signal handler, interrupting a loop
  *   dlopen    a leak in libunwind_late.so, dlopen'ed after the go signal
+ *   twins N   N leaks from one malloc call reached by two outer callers,
+ *             the stack pointer the same at every return: only the
+ *             outer return address tells the stacks apart
  */
 #include "../target.h"
 
 #include <dlfcn.h>
 #include <libgen.h>
 
-#define USAGE "libc | deep N | signal | dlopen"
+#define USAGE "libc | deep N | signal | dlopen | twins N"
 
 static void *volatile kept[16];
 static volatile int nkept;
@@ -77,6 +80,44 @@ LT_LEAKFN int recurse(int depth)
 		return 1;
 	}
 	return recurse(depth - 1) + here;
+}
+
+LT_LEAKFN void twin_leaf(size_t size)
+{
+	keep(malloc(size));
+}
+
+LT_LEAKFN void twin_middle(size_t size)
+{
+	twin_leaf(size);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+LT_LEAKFN void twin_a(void)
+{
+	twin_middle(100);
+	__asm__ volatile("" ::: "memory");
+}
+
+LT_LEAKFN void twin_b(void)
+{
+	twin_middle(200);
+	__asm__ volatile("" ::: "memory");
+}
+
+/* b every third call: runs of a (one stack again) and changes. */
+static int twins(long n)
+{
+	int b = 0;
+
+	for (long i = 0; i < n; i++) {
+		if (i % 3 == 2) {
+			twin_b();
+			b++;
+		} else
+			twin_a();
+	}
+	return b;
 }
 
 static volatile sig_atomic_t got;
@@ -145,6 +186,13 @@ int main(int argc, char **argv)
 		kill(getpid(), SIGUSR2);
 		spin_until_signal();
 		e[n++] = (struct lt_expect){ "on_signal", "heap", 3333, 1 };
+	} else if (!strcmp(mode, "twins")) {
+		long rounds = lt_arg(1, 3000, 1, USAGE);
+		int b = twins(rounds);
+
+		e[n++] = (struct lt_expect){ "twin_a", "heap",
+					     100 * (rounds - b), rounds - b };
+		e[n++] = (struct lt_expect){ "twin_b", "heap", 200LL * b, b };
 	} else if (!strcmp(mode, "dlopen")) {
 		load_plugin();
 		e[n++] = (struct lt_expect){ "late_inner", "heap", 2468, 1 };
