@@ -49,6 +49,32 @@ struct lt_unwind_table {
 #define LT_UNWIND_NO_TABLE  0xffffffffU /* module walked by frame pointers */
 #define LT_UNWIND_ROW_STEPS 24		/* binary search steps: 16 M rows */
 
+/* A PT_LOAD segment: file offset, ELF address and size. */
+struct lt_unwind_load {
+	__u64 offset, vaddr, filesz;
+};
+
+#define LT_UNWIND_MAX_LOADS 8
+
+/*
+ * A file with a table, by the kernel's view of its inode (dev in the
+ * kernel's encoding, major << 20 | minor), for the walk to find the
+ * mapping of a pc itself when the process has no table yet (just exec'd
+ * or spawned) or the pc is in none of its mappings (just mapped).
+ */
+struct lt_unwind_file_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 ino;
+};
+
+struct lt_unwind_file {
+	__u32 table; /* index in the tables map, or LT_UNWIND_NO_TABLE */
+	__u32 n_loads;
+	__u64 eval_lo, eval_hi; /* _PyEval_EvalFrameDefault's ELF range, or 0 */
+	struct lt_unwind_load loads[LT_UNWIND_MAX_LOADS];
+};
+
 /* One executable mapping of a process: pc - bias is the ELF address. */
 struct lt_unwind_map {
 	__u64 start;

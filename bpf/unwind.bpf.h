@@ -7,7 +7,9 @@
  * arrays the verifier inlines) and one user read of the return address
  * (16 bytes when rbp is saved next to it). Modules without CFI, and code in
  * no file (JIT compilers keep frame pointers), are walked by frame
- * pointers, whose bounds checks end the walk at garbage.
+ * pointers, whose bounds checks end the walk at garbage. A pc in none of
+ * the process's mappings (or a process without a table: just exec'd)
+ * costs one bpf_find_vma (5.17+), which finds its file's table by inode.
  */
 #ifndef LT_UNWIND_BPF_H
 #define LT_UNWIND_BPF_H
@@ -15,10 +17,13 @@
 #include "lt_unwind.h"
 
 #define UC_REGS_OFF 120 /* ucontext at sp, mcontext at +40, rbp at its +80 */
+#define LT_VM_EXEC  0x4 /* VM_EXEC */
+#define LT_ENOENT   2
 
 const volatile bool unwind_dwarf = false;
 const volatile bool unwind_bpf_loop = false;
 const volatile __u32 unwind_max_rows = 1;
+const volatile bool unwind_find_vma = false; /* the kernel has bpf_find_vma */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -41,6 +46,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lt_unwind_proc);
 } unwind_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lt_unwind_file_key);
+	__type(value, struct lt_unwind_file);
+} unwind_files SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -272,6 +285,118 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 	return 0;
 }
 
+/* Keep a mapping's range and its table's rows in s. */
+static __always_inline void unwind_keep_map(struct lt_unwind_state *s,
+					    __u64 start, __u64 end, __u64 bias,
+					    __u32 table)
+{
+	const struct lt_unwind_table *t = NULL;
+
+	s->map_start = start;
+	s->map_end = end;
+	s->map_bias = bias;
+	s->rows_first = 0;
+	s->rows_count = 0;
+	if (table != LT_UNWIND_NO_TABLE)
+		t = bpf_map_lookup_elem(&unwind_tables, &table);
+	if (t) {
+		s->rows_first = t->first;
+		s->rows_count = t->count;
+	}
+}
+
+/* What bpf_find_vma's callback learnt of the vma of a pc. */
+struct unwind_vma {
+	__u64 start, end, bias;
+	__u64 eval_lo, eval_hi; /* ELF addresses */
+	__u32 table;
+	__u8 file;  /* file-backed and executable */
+	__u8 known; /* and its file is in unwind_files */
+};
+
+/* The load bias of a mapping at start, file offset off, of file f. */
+static __always_inline bool unwind_file_bias(const struct lt_unwind_file *f,
+					     __u64 start, __u64 off,
+					     __u64 *bias)
+{
+	for (int i = 0; i < LT_UNWIND_MAX_LOADS; i++) {
+		const struct lt_unwind_load *l = &f->loads[i];
+
+		if (i >= f->n_loads)
+			break;
+		if (off >= l->offset && off - l->offset < l->filesz + 4096) {
+			*bias = start - (l->vaddr + (off - l->offset));
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The vma's file by the kernel's inode: files whose stat differs (an
+ * overlayfs file, a btrfs subvolume) simply miss.
+ */
+static long unwind_vma_cb(struct task_struct *task, struct vm_area_struct *vma,
+			  void *data)
+{
+	struct unwind_vma *v = data;
+	struct lt_unwind_file_key key = {};
+	const struct lt_unwind_file *f;
+	struct inode *inode;
+	__u64 off, flags = 0;
+
+	v->start = BPF_CORE_READ(vma, vm_start);
+	v->end = BPF_CORE_READ(vma, vm_end);
+	inode = BPF_CORE_READ(vma, vm_file, f_inode);
+	/* vm_flags is const since 6.3: read it into a plain variable */
+	bpf_core_read(&flags, sizeof(flags), &vma->vm_flags);
+	if (!inode || !(flags & LT_VM_EXEC))
+		return 0;
+	v->file = 1;
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	f = bpf_map_lookup_elem(&unwind_files, &key);
+	off = BPF_CORE_READ(vma, vm_pgoff) * page_size;
+	if (!f || !unwind_file_bias(f, v->start, off, &v->bias))
+		return 0;
+	v->known = 1;
+	v->table = f->table;
+	v->eval_lo = f->eval_lo;
+	v->eval_hi = f->eval_hi;
+	return 0;
+}
+
+/*
+ * The mapping of s->pc by the kernel's vmas, for a pc the process's table
+ * does not have. Kept in s whatever it is, so the next frames in the same
+ * vma cost nothing more. Returns as unwind_enter_map.
+ */
+static __always_inline int unwind_enter_vma(struct lt_unwind_state *s)
+{
+	struct unwind_vma v = {};
+	struct task_struct *task;
+	long err;
+
+	if (!unwind_find_vma)
+		return 1;
+	task = bpf_get_current_task_btf();
+	err = bpf_find_vma(task, s->pc, unwind_vma_cb, &v, 0);
+	if (err == -LT_ENOENT) /* in no vma: garbage the frame checks end */
+		return 1;
+	if (err) /* the mmap lock is busy: as without bpf_find_vma */
+		return 1;
+	if (!v.known) /* anonymous (JIT) code keeps frame pointers */
+		v.table = LT_UNWIND_NO_TABLE;
+	unwind_keep_map(s, v.start, v.end, v.bias, v.table);
+	if (v.eval_hi && !s->eval_hi) {
+		s->eval_lo = v.eval_lo + v.bias;
+		s->eval_hi = v.eval_hi + v.bias;
+	}
+	if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
+		return 2;
+	return 0;
+}
+
 /*
  * Find the mapping of s->pc and keep it, with its rows, in s. Returns 0
  * when found, 1 to walk this frame by frame pointers (no table for the
@@ -281,7 +406,6 @@ static __always_inline int unwind_enter_map(struct lt_unwind_state *s)
 {
 	const struct lt_unwind_proc *p;
 	const struct lt_unwind_map *m;
-	const struct lt_unwind_table *t;
 
 	p = bpf_map_lookup_elem(&unwind_procs, &s->tgid);
 	if (!s->proc_known) {
@@ -293,24 +417,13 @@ static __always_inline int unwind_enter_map(struct lt_unwind_state *s)
 		}
 	}
 	if (!p)
-		return 1;
+		return unwind_enter_vma(s);
 	if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
 		return 2;
 	m = unwind_find_map(p, s->pc);
-	if (!m) /* JIT code keeps frame pointers; garbage fails their checks */
-		return 1;
-	s->map_start = m->start;
-	s->map_end = m->end;
-	s->map_bias = m->bias;
-	s->rows_first = 0;
-	s->rows_count = 0;
-	if (m->table == LT_UNWIND_NO_TABLE)
-		return 0;
-	t = bpf_map_lookup_elem(&unwind_tables, &m->table);
-	if (t) {
-		s->rows_first = t->first;
-		s->rows_count = t->count;
-	}
+	if (!m) /* JIT code, or a file mapped since the last rescan */
+		return unwind_enter_vma(s);
+	unwind_keep_map(s, m->start, m->end, m->bias, m->table);
 	return 0;
 }
 
@@ -339,7 +452,7 @@ __noinline int lt_unwind_step(__u32 unused)
 	}
 	st->ips[n] = s->pc;
 	st->len = n + 1;
-	if (s->proc_known && !s->has_proc)
+	if (s->proc_known && !s->has_proc && !unwind_find_vma)
 		return unwind_fp_step(s);
 	if (s->proc_known && s->pc >= s->map_start && s->pc < s->map_end) {
 		if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
@@ -381,6 +494,7 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->bp_valid = 1;
 	s->pc_exact = 0;
 	s->proc_known = 0;
+	s->eval_lo = s->eval_hi = 0;
 	s->map_start = s->map_end = 0;
 	s->memo_ok = 1;
 	s->bp_initial = 1;
@@ -461,8 +575,9 @@ static __always_inline void unwind_copy_proc(__u32 parent, __u32 child)
 
 /*
  * An exec replaces every mapping: the table (perhaps the parent's, copied
- * at fork) is dropped, and the walk uses frame pointers until user space
- * has rescanned the process (at the mmaps of its libraries).
+ * at fork) is dropped. Until user space has rescanned the process (at the
+ * mmaps of its libraries) the walk finds its files' tables through its
+ * vmas (bpf_find_vma), or, on kernels without it, uses frame pointers.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(unwind_exec, struct task_struct *task, pid_t old_pid,

@@ -36,6 +36,7 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 	k->unwind.rows_fd = bpf_map__fd(skel->maps.unwind_rows);
 	k->unwind.tables_fd = bpf_map__fd(skel->maps.unwind_tables);
 	k->unwind.procs_fd = bpf_map__fd(skel->maps.unwind_procs);
+	k->unwind.files_fd = bpf_map__fd(skel->maps.unwind_files);
 	k->unwind.rows_max = bpf_map__max_entries(skel->maps.unwind_rows);
 	k->unwind.tables_max = bpf_map__max_entries(skel->maps.unwind_tables);
 	k->events = bpf_map__fd(skel->maps.events);

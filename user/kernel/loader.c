@@ -103,18 +103,24 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 
 	skel->rodata->unwind_dwarf = dwarf;
 	skel->rodata->unwind_bpf_loop = dwarf && unwind_want_bpf_loop();
+	skel->rodata->unwind_find_vma = dwarf && unwind_want_find_vma();
 	bpf_map__set_max_entries(skel->maps.unwind_rows, dwarf ? rows : 1);
-	if (!dwarf)
+	if (!dwarf) {
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
+		bpf_map__set_max_entries(skel->maps.unwind_files, 1);
+	}
 	if (!dwarf)
 		lt_debug("unwind: fp, frame pointers only");
 	else
-		lt_debug("unwind: dwarf, walk in %s, room for %u rows (%u KiB)",
-			 skel->rodata->unwind_bpf_loop ? "bpf_loop"
-						       : "a bounded loop",
-			 rows,
-			 (unsigned int)(rows * sizeof(struct lt_unwind_row) /
-					1024));
+		lt_debug(
+			"unwind: dwarf, walk in %s%s, room for %u rows (%u KiB)",
+			skel->rodata->unwind_bpf_loop ? "bpf_loop"
+						      : "a bounded loop",
+			skel->rodata->unwind_find_vma ? ", vmas by find_vma"
+						      : "",
+			rows,
+			(unsigned int)(rows * sizeof(struct lt_unwind_row) /
+				       1024));
 }
 
 /*

@@ -4,6 +4,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <bpf/bpf.h>
 
@@ -18,6 +19,7 @@ void unwind_cache_init(struct unwind_cache *c, int rows_fd, int tables_fd,
 	memset(c, 0, sizeof(*c));
 	c->rows_fd = rows_fd;
 	c->tables_fd = tables_fd;
+	c->files_fd = -1;
 	c->rows_max = rows_max;
 	c->tables_max = tables_max;
 }
@@ -65,9 +67,10 @@ static void read_layout(int fd, struct unwind_module *m)
 
 			if (gelf_getphdr(elf, (int)i, &ph) &&
 			    ph.p_type == PT_LOAD)
-				m->loads[m->n_loads++] = (struct unwind_load){
-					ph.p_offset, ph.p_vaddr, ph.p_filesz
-				};
+				m->loads[m->n_loads++] =
+					(struct lt_unwind_load){ ph.p_offset,
+								 ph.p_vaddr,
+								 ph.p_filesz };
 		}
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
 		GElf_Shdr sh;
@@ -149,6 +152,32 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 	m->rows = t->n;
 }
 
+/*
+ * The module in the walk's files map, under the kernel's view of its
+ * inode, with no table too.
+ */
+static void publish_file(struct unwind_cache *c, const struct unwind_module *m)
+{
+	struct lt_unwind_file_key key = {
+		.dev = (uint32_t)(major(m->dev) << 20 | minor(m->dev)),
+		.ino = m->ino,
+	};
+	struct lt_unwind_file f = {
+		.table = m->table,
+		.n_loads = (uint32_t)m->n_loads,
+		.eval_lo = m->eval_lo,
+		.eval_hi = m->eval_hi,
+	};
+
+	if (c->files_fd < 0)
+		return;
+	memcpy(f.loads, m->loads, m->n_loads * sizeof(*m->loads));
+	if (bpf_map_update_elem(c->files_fd, &key, &f, BPF_ANY))
+		lt_debug("unwind: file %u:%u/%llu not published: %s",
+			 major(m->dev), minor(m->dev),
+			 (unsigned long long)m->ino, strerror(errno));
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -197,6 +226,7 @@ const struct unwind_module *unwind_cache_get(struct unwind_cache *c, int fd,
 		unwind_table_free(&t);
 	}
 	c->n++;
+	publish_file(c, m);
 	if (m->table != LT_UNWIND_NO_TABLE)
 		lt_debug("unwind %s: dwarf, %u rows (%.3f s)", name, m->rows,
 			 seconds_since(&t0));
@@ -211,7 +241,7 @@ bool unwind_module_bias(const struct unwind_module *m, uint64_t start,
 			uint64_t off, uint64_t *bias)
 {
 	for (int i = 0; i < m->n_loads; i++) {
-		const struct unwind_load *l = &m->loads[i];
+		const struct lt_unwind_load *l = &m->loads[i];
 
 		if (off >= l->offset && off - l->offset < l->filesz + 4096) {
 			*bias = start - (l->vaddr + (off - l->offset));

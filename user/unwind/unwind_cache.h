@@ -13,11 +13,7 @@
 #include <sys/stat.h>
 #include "unwind/unwind_table.h"
 
-#define UNWIND_MAX_LOADS 8
-
-struct unwind_load {
-	uint64_t offset, vaddr, filesz;
-};
+#define UNWIND_MAX_LOADS LT_UNWIND_MAX_LOADS
 
 struct unwind_module {
 	dev_t dev;
@@ -26,7 +22,7 @@ struct unwind_module {
 	size_t build_id_len;
 	uint32_t table; /* LT_UNWIND_NO_TABLE: frame pointers */
 	uint32_t rows;
-	struct unwind_load loads[UNWIND_MAX_LOADS];
+	struct lt_unwind_load loads[UNWIND_MAX_LOADS];
 	int n_loads;
 	uint64_t eval_lo, eval_hi; /* _PyEval_EvalFrameDefault's ELF range */
 };
@@ -35,6 +31,7 @@ struct unwind_cache {
 	struct unwind_module *mods;
 	size_t n, cap;
 	int rows_fd, tables_fd;
+	int files_fd; /* the walk's files by inode; -1: none */
 	uint32_t rows_used, rows_max;
 	uint32_t tables_used, tables_max;
 	uint64_t rows_full; /* modules left to frame pointers: no room */

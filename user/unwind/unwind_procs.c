@@ -34,13 +34,32 @@ const char *unwind_mode_name(enum unwind_mode mode)
 	return mode == UNWIND_FP ? "fp" : "dwarf";
 }
 
+static bool env_says_no(const char *name)
+{
+	const char *no = getenv(name);
+
+	return no && *no && strcmp(no, "0");
+}
+
 bool unwind_want_bpf_loop(void)
 {
-	const char *no = getenv("LEAKTRACE_NO_BPF_LOOP");
-
-	if (no && *no && strcmp(no, "0"))
+	if (env_says_no("LEAKTRACE_NO_BPF_LOOP"))
 		return false;
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop,
+				       NULL) == 1;
+}
+
+bool unwind_want_find_vma(void)
+{
+	if (env_says_no("LEAKTRACE_NO_FIND_VMA"))
+		return false;
+	/* The walk runs in uprobes (kprobe type) and tracepoints. */
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma,
+				       NULL) == 1 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+				       BPF_FUNC_find_vma, NULL) == 1 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+				       BPF_FUNC_get_current_task_btf,
 				       NULL) == 1;
 }
 
@@ -59,6 +78,7 @@ void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k)
 	memset(u, 0, sizeof(*u));
 	unwind_cache_init(&u->cache, k->rows_fd, k->tables_fd, k->rows_max,
 			  k->tables_max);
+	u->cache.files_fd = k->files_fd;
 	u->procs_fd = k->procs_fd;
 	u->walk_gen = k->walk_gen;
 }

@@ -40,6 +40,12 @@ const char *unwind_mode_name(enum unwind_mode mode);
  */
 bool unwind_want_bpf_loop(void);
 
+/*
+ * Can the walk find a pc's file itself (bpf_find_vma, 5.17+)? Not when
+ * LEAKTRACE_NO_FIND_VMA is set (to test the walk without it).
+ */
+bool unwind_want_find_vma(void);
+
 /* Rows the kernel array holds: bounds the tables' kernel memory. */
 uint32_t unwind_rows_max(bool system_wide);
 
