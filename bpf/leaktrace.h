@@ -35,6 +35,7 @@ enum lt_counter {
 	LT_C_PY_FRAMES_TRUNCATED, /* Python stack deeper than we record */
 	LT_C_FREE_MISSED,     /* a block's address came back, its free unseen */
 	LT_C_STACK_TRUNCATED, /* native stack deeper than we record */
+	LT_C_STACK_NO_TABLE,  /* native stack partly walked without its table */
 	LT_C_NR,
 };
 

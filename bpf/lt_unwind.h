@@ -47,6 +47,7 @@ struct lt_unwind_table {
 
 #define LT_UNWIND_MAX_MAPS  256		/* executable mappings per process */
 #define LT_UNWIND_NO_TABLE  0xffffffffU /* module walked by frame pointers */
+#define LT_UNWIND_NO_ROOM   0xfffffffeU /* the same, its CFI left out: a loss */
 #define LT_UNWIND_ROW_STEPS 24		/* binary search steps: 16 M rows */
 
 /* A PT_LOAD segment: file offset, ELF address and size. */
@@ -69,7 +70,7 @@ struct lt_unwind_file_key {
 };
 
 struct lt_unwind_file {
-	__u32 table; /* index in the tables map, or LT_UNWIND_NO_TABLE */
+	__u32 table; /* index in the tables map, or LT_UNWIND_NO_* */
 	__u32 n_loads;
 	__u64 eval_lo, eval_hi; /* _PyEval_EvalFrameDefault's ELF range, or 0 */
 	struct lt_unwind_load loads[LT_UNWIND_MAX_LOADS];
@@ -80,7 +81,7 @@ struct lt_unwind_map {
 	__u64 start;
 	__u64 end;
 	__u64 bias;
-	__u32 table; /* index in the tables map, or LT_UNWIND_NO_TABLE */
+	__u32 table; /* index in the tables map, or LT_UNWIND_NO_* */
 	__u32 pad;
 };
 
@@ -129,6 +130,8 @@ struct lt_unwind_state {
 	__u8 pc_exact;	 /* pc is not a return address (after a signal frame) */
 	__u8 proc_known; /* the process was looked up: has_proc, eval_* */
 	__u8 has_proc;
+	__u8 no_table; /* a frame walked by frame pointers for want of one */
+	__u8 pad[7];
 	__u64 eval_lo, eval_hi;
 	__u64 map_start, map_end, map_bias; /* the last frame's mapping */
 	__u32 rows_first, rows_count;	    /* its rows; count 0: by fp */

@@ -297,7 +297,9 @@ static __always_inline void unwind_keep_map(struct lt_unwind_state *s,
 	s->map_bias = bias;
 	s->rows_first = 0;
 	s->rows_count = 0;
-	if (table != LT_UNWIND_NO_TABLE)
+	if (table == LT_UNWIND_NO_ROOM) /* CFI we had no room for */
+		s->no_table = 1;
+	else if (table != LT_UNWIND_NO_TABLE)
 		t = bpf_map_lookup_elem(&unwind_tables, &table);
 	if (t) {
 		s->rows_first = t->first;
@@ -377,14 +379,20 @@ static __always_inline int unwind_enter_vma(struct lt_unwind_state *s)
 	struct task_struct *task;
 	long err;
 
-	if (!unwind_find_vma)
+	if (!unwind_find_vma) {
+		/* Without a table for the process, not a JIT's frame. */
+		s->no_table |= !s->has_proc;
 		return 1;
+	}
 	task = bpf_get_current_task_btf();
 	err = bpf_find_vma(task, s->pc, unwind_vma_cb, &v, 0);
 	if (err == -LT_ENOENT) /* in no vma: garbage the frame checks end */
 		return 1;
-	if (err) /* the mmap lock is busy: as without bpf_find_vma */
+	if (err) { /* the mmap lock is busy: as without bpf_find_vma */
+		s->no_table |= !s->has_proc;
 		return 1;
+	}
+	s->no_table |= v.file && !v.known; /* mapped before its table */
 	if (!v.known) /* anonymous (JIT) code keeps frame pointers */
 		v.table = LT_UNWIND_NO_TABLE;
 	unwind_keep_map(s, v.start, v.end, v.bias, v.table);
@@ -494,6 +502,7 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->bp_valid = 1;
 	s->pc_exact = 0;
 	s->proc_known = 0;
+	s->no_table = 0;
 	s->eval_lo = s->eval_hi = 0;
 	s->map_start = s->map_end = 0;
 	s->memo_ok = 1;
@@ -508,11 +517,15 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->tgid = current_tgid(); /* user space keys tables by its own PIDs */
 	if (unwind_bpf_loop) {
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
-		return;
+	} else {
+		for (int i = 0; i <= LT_MAX_STACK_DEPTH; i++)
+			if (lt_unwind_step(0))
+				break;
 	}
-	for (int i = 0; i <= LT_MAX_STACK_DEPTH; i++)
-		if (lt_unwind_step(0))
-			break;
+	if (s->no_table) { /* once per stack, however many frames */
+		count(LT_C_STACK_NO_TABLE);
+		s->memo_ok = 0; /* a memo would not count it again */
+	}
 }
 
 /* Does m still give the stack a walk from these registers would? */

@@ -14,8 +14,9 @@ import signal
 import subprocess
 import time
 
-from ltharness import (EXPECT_TIMEOUT, LEAKTRACE, LTTestCase, Proc, Target,
-                       Tracer, find_process, is_expect_line, target_path)
+from ltharness import (BENIGN_LOSSES, EXPECT_TIMEOUT, LATE_TABLE_LOSSES,
+                       LEAKTRACE, LTTestCase, Proc, Target, Tracer,
+                       find_process, is_expect_line, target_path)
 
 CHILD_TIMEOUT = 10
 
@@ -145,7 +146,8 @@ class PidNamespaceTest(LTTestCase):
             lt.wait_tracing()
         return lt
 
-    def assert_live_process(self, final, lt, expect, ns_pid, comm):
+    def assert_live_process(self, final, lt, expect, ns_pid, comm,
+                            allowed=BENIGN_LOSSES):
         """The process is reported under ns_pid, alive, bytes exact."""
         proc = find_process(final, ns_pid)
         self.assertIsNotNone(proc, "PID %d (the target's getpid()) is not "
@@ -156,7 +158,7 @@ class PidNamespaceTest(LTTestCase):
         self.assertEqual((proc.get("comm"), proc.get("alive")),
                          (comm, True), lt.describe())
         self.assert_expect(expect, proc, final, lt, absent=("balanced",))
-        self.assert_no_bad_losses(final)
+        self.assert_no_bad_losses(final, allowed)
 
     def check_pid(self, lt_args):
         t = self.ns_target("leak_basic", 7, 1000)
@@ -231,8 +233,10 @@ class PidNamespaceTest(LTTestCase):
                      '"final":true' in l, timeout=20, what="final report")
         os.kill(host, signal.SIGTERM)
         self.assertEqual(lt.wait(20), 0, lt.describe())
+        # leak_basic starts after attach, its file's table at its first
+        # mmaps: its first stacks may be walked without it.
         self.assert_live_process(lt.final_report(), lt, expect, ns_pid,
-                                 "leak_basic")
+                                 "leak_basic", LATE_TABLE_LOSSES)
 
     def test_system_wide(self):
         """no -p: the namespace's process under its PID there; a process
@@ -246,8 +250,10 @@ class PidNamespaceTest(LTTestCase):
         outside.wait_expect()
         self.assertEqual(lt.stop(), 0, lt.describe())
         final = lt.final_report()
+        # Started after attach (and the machine's other programs): first
+        # stacks before their files' tables are built.
         self.assert_live_process(final, lt, expect, inside.ready_pid,
-                                 "late_start")
+                                 "late_start", LATE_TABLE_LOSSES)
         leaking = [p.get("pid") for p in final["processes"]
                    if p.get("comm") == "late_start"]
         self.assertEqual(leaking, [inside.ready_pid],

@@ -35,8 +35,8 @@ import time
 
 import test_python as tpy
 import test_unwind as tun
-from ltharness import (LTTestCase, ROOT, find_process, is_expect_line,
-                       stack_text)
+from ltharness import (BENIGN_LOSSES, LATE_TABLE_LOSSES, LTTestCase, ROOT,
+                       find_process, is_expect_line, stack_text)
 
 SOURCES = os.path.join(ROOT, "tests", "targets", "runtimes")
 
@@ -277,10 +277,11 @@ class GoTest(LTTestCase):
         self.assertEqual(proc["heap_bytes"], 0, lt.describe())
         self.no_heap_said(lt, 1)
 
-    def check_cgo(self, expect, proc, final, lt, exe, early=False):
+    def check_cgo(self, expect, proc, final, lt, exe, early=False,
+                  allowed=BENIGN_LOSSES):
         self.assert_expect(expect, proc, final, lt,
                            absent=("go_cgo_balanced",))
-        self.assert_no_bad_losses(final)
+        self.assert_no_bad_losses(final, allowed)
         for e in expect["expect"]:
             self.check_lines(e, stacks_through(proc, e["func"]), lt)
             self.check_gdb_frames(exe, e, stacks_through(proc, e["func"]),
@@ -342,7 +343,11 @@ class GoTest(LTTestCase):
         exe = self.go_binary("go_cgo", cgo=True)
         lt, expect, final, proc = run_command(
             self, "%s --now --linger %d %d" % (exe, CGO_COUNT, CGO_SIZE))
-        self.check_cgo(expect, proc, final, lt, exe, early=True)
+        # Before leaktrace has rescanned it, the walk finds the program's
+        # tables through its vmas, unless another of Go's threads holds
+        # the mmap lock (bpf_find_vma only tries it): stack_no_table.
+        self.check_cgo(expect, proc, final, lt, exe, early=True,
+                       allowed=LATE_TABLE_LOSSES)
 
 
 RUSTC = "/usr/bin/rustc"    # Debian's (make deps), not a rustup one

@@ -19,7 +19,8 @@ import tempfile
 import time
 import unittest
 
-from ltharness import LTTestCase, ROOT, find_process, target_path, tail
+from ltharness import (LTTestCase, ROOT, bad_losses, find_process,
+                       target_path, tail)
 
 GDB_SCRIPT = os.path.join(ROOT, "tests", "integration", "gdb_frames.py")
 CEXT_SRC = os.path.join(ROOT, "tests", "targets", "py", "cext", "ltext.c")
@@ -140,6 +141,9 @@ class UnwindTest(LTTestCase):
         for want in expect["expect"]:
             self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
                             own, names=names, name_modules=name_modules)
+        # Every file's table was in the kernel before the target ran.
+        self.assertEqual(final["losses"]["stack_no_table"], 0,
+                         final["losses"])
         return lt, final, proc
 
     # -- C through libc's wrappers ----------------------------------------
@@ -249,6 +253,22 @@ class UnwindTest(LTTestCase):
                                 "unwind_c", depth=MAX_FRAMES)
         self.assertEqual(len(physical(stack, bases)), MAX_FRAMES)
         self.assertGreaterEqual(final["losses"].get("stack_truncated", 0), 1)
+
+    def test_table_that_does_not_fit_counted(self):
+        """libc's CFI left out (no room: LEAKTRACE_UNWIND_ROWS) walks its
+        frames by frame pointers: each stack through libc counted once."""
+        t = self.start_target(None, "libc", argv=[target_path("unwind_c")])
+        lt, expect, final, proc = self.trace_started(
+            t, ["-v"], env=dict(os.environ, LEAKTRACE_UNWIND_ROWS="2000"))
+        self.assertIn("unwind libc.so.6: frame pointers (no room",
+                      lt.text("stderr"))
+        self.assertIn("unwind unwind_c: dwarf", lt.text("stderr"))
+        # strdup, asprintf, getline, realpath: at least these four stacks.
+        self.assertGreaterEqual(final["losses"]["stack_no_table"], 4,
+                                final["losses"])
+        total = sum(w["bytes"] for w in expect["expect"])
+        self.assertGreaterEqual(proc["heap_bytes"], total, lt.describe())
+        self.assertIn("stack_no_table", bad_losses(final))
 
     # -- system-wide -----------------------------------------------------
     # A native stack is whole when it reaches the frames every thread

@@ -131,6 +131,7 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 	 * One huge file must not take everyone's room: at most half the
 	 * array, so libLLVM-14 (949 k rows) fits system-wide (2 M rows).
 	 */
+	m->table = LT_UNWIND_NO_ROOM; /* until loaded */
 	if (t->n > c->rows_max / 2) {
 		lt_debug(
 			"unwind: %zu rows are more than half of the kernel's table: frame pointers there",
@@ -154,7 +155,7 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 
 /*
  * The module in the walk's files map, under the kernel's view of its
- * inode, with no table too.
+ * inode, with no table too: a file without CFI is not a loss there.
  */
 static void publish_file(struct unwind_cache *c, const struct unwind_module *m)
 {
@@ -227,7 +228,7 @@ const struct unwind_module *unwind_cache_get(struct unwind_cache *c, int fd,
 	}
 	c->n++;
 	publish_file(c, m);
-	if (m->table != LT_UNWIND_NO_TABLE)
+	if (m->table < LT_UNWIND_NO_ROOM)
 		lt_debug("unwind %s: dwarf, %u rows (%.3f s)", name, m->rows,
 			 seconds_since(&t0));
 	else

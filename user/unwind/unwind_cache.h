@@ -20,7 +20,7 @@ struct unwind_module {
 	ino_t ino;
 	unsigned char build_id[UNWIND_BUILD_ID_MAX];
 	size_t build_id_len;
-	uint32_t table; /* LT_UNWIND_NO_TABLE: frame pointers */
+	uint32_t table; /* LT_UNWIND_NO_*: frame pointers */
 	uint32_t rows;
 	struct lt_unwind_load loads[UNWIND_MAX_LOADS];
 	int n_loads;

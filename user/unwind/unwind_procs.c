@@ -65,6 +65,19 @@ bool unwind_want_find_vma(void)
 
 uint32_t unwind_rows_max(bool system_wide)
 {
+	const char *env = getenv("LEAKTRACE_UNWIND_ROWS");
+	char *end;
+	unsigned long rows;
+
+	/* Fewer rows, for tests of files that do not fit (at least 1). */
+	if (env && *env) {
+		errno = 0;
+		rows = strtoul(env, &end, 10);
+		if (!errno && !*end && rows >= 1 && rows <= 16u << 20)
+			return (uint32_t)rows;
+		lt_warn("LEAKTRACE_UNWIND_ROWS=%s is not 1 to 16777216: ignored",
+			env);
+	}
 	/*
 	 * 12 bytes a row, preallocated: 12 MiB for a few processes (libc,
 	 * libstdc++ and python3.11 take 127 k rows), 24 MiB system-wide (a

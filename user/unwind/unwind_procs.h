@@ -46,7 +46,10 @@ bool unwind_want_bpf_loop(void);
  */
 bool unwind_want_find_vma(void);
 
-/* Rows the kernel array holds: bounds the tables' kernel memory. */
+/*
+ * Rows the kernel array holds: bounds the tables' kernel memory.
+ * LEAKTRACE_UNWIND_ROWS sets it (tests: tables that do not fit).
+ */
 uint32_t unwind_rows_max(bool system_wide);
 
 void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k);
