@@ -19,7 +19,7 @@ import tempfile
 import time
 import unittest
 
-from ltharness import (LTTestCase, ROOT, bad_losses, find_process,
+from ltharness import (LTTestCase, ROOT, Target, bad_losses, find_process,
                        target_path, tail)
 
 GDB_SCRIPT = os.path.join(ROOT, "tests", "integration", "gdb_frames.py")
@@ -66,6 +66,48 @@ def physical(stack, bases):
         off = int(f["addr"], 16) - bases.get(mod, 0)
         out.append([f.get("symbol") or "??", mod, off])
     return out
+
+
+def children(pid, timeout=30):
+    """The children of pid, once it has some (gcc's cc1)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = [int(c) for c in f.read().split()]
+        if kids:
+            return kids
+        time.sleep(0.02)
+    raise AssertionError("process %d started no child" % pid)
+
+
+def settled(pid, timeout=30):
+    """Until pid sleeps (reading its input, waiting for its child): it
+    has mapped its libraries."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "S":
+                return
+        time.sleep(0.01)
+    raise AssertionError("process %d did not settle" % pid)
+
+
+def wait_tables(lt, pid, timeout=60):
+    """Until leaktrace -v has said how each file pid runs code from is
+    walked ("unwind NAME: dwarf", or frame pointers): its table is built
+    (once per file and run, so a line from before counts)."""
+    settled(pid)
+    mods = set()
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and "x" in parts[1] and \
+                    parts[5].startswith("/"):
+                mods.add(os.path.basename(parts[5]))
+    for mod in sorted(mods):
+        lt.wait_line(lambda l, m=mod: ("unwind %s: " % m) in l, key="stderr",
+                     timeout=timeout,
+                     what="the table of %s (pid %d)" % (mod, pid))
 
 
 def plain(name):
@@ -254,6 +296,77 @@ class UnwindTest(LTTestCase):
         self.assertEqual(len(physical(stack, bases)), MAX_FRAMES)
         self.assertGreaterEqual(final["losses"].get("stack_truncated", 0), 1)
 
+    # -- programs started after attach ------------------------------------
+    SPAWNER = os.path.join(ROOT, "tests", "targets", "py", "spawn_late.py")
+
+    def spawn_late(self, lt_args, env=None):
+        """unwind_c libc started by posix_spawn (a vfork) from a traced
+        Python after attach, allocating at once in main, before leaktrace
+        has rescanned it. unwind_c waiting from before attach gets every
+        file's table built then, so only the late process's own entry is
+        missing. lt_args(cached pid, parent pid): leaktrace's arguments.
+        Returns (tracer, expect line, final report, the late process's
+        report, its module bases)."""
+        binary = target_path("unwind_c")
+        cached = self.start_target(None, "libc", argv=[binary])
+        parent = Target(["/usr/bin/python3.11", self.SPAWNER, binary,
+                         "--now", "libc"], name="spawn_late")
+        self.addCleanup(parent.kill)
+        parent.wait_ready()
+        lt = self.start_tracer(["--json", "-T", "1000", "-v"] +
+                               lt_args(cached.ready_pid, parent.ready_pid) +
+                               ["1000"], env=env)
+        lt.wait_line(lambda l: "unwind unwind_c: dwarf" in l, key="stderr",
+                     timeout=30, what="unwind_c's table loaded")
+        time.sleep(0.2)  # the rest of that scan: libc's table
+        parent.go()
+        child = int(parent.wait_line(lambda l: l.startswith("spawned "),
+                                     what='"spawned PID"').split()[1])
+        self.addCleanup(lambda: subprocess.run(["kill", "-9", str(child)],
+                                               capture_output=True))
+        expect = parent.wait_expect()
+        bases = module_bases(child)
+        rc = lt.stop()
+        self.assertEqual(rc, 0, "leaktrace exit status\n" + lt.describe())
+        final = lt.final_report()
+        proc = find_process(final, child)
+        self.assertIsNotNone(proc, "the spawned process is not in the "
+                             "report\n" + lt.describe())
+        return lt, expect, final, proc, bases
+
+    def test_spawned_after_attach_pid(self):
+        """-p on the parent: the child's mappings from its first moments
+        (ld.so mapping libc, malloc's first brk under leak_strdup) have
+        stacks walked whole by the tables found through its vmas, none
+        walked without one. (Its first heap blocks are not seen at all:
+        under -p the allocator's probes for a child come when user space
+        attaches them.)"""
+        lt, expect, final, proc, bases = self.spawn_late(
+            lambda c, p: ["-p", c, "-p", p])
+        stacks = [s for s in proc["top_outstanding"]
+                  if s.get("mapped_bytes")]
+        self.assertGreaterEqual(len(stacks), 3, tail(lt.text(), 20))
+        for s in stacks:
+            self.assertTrue(self.whole(s), self.describe_stack(s))
+        brk = [s for s in stacks if any(
+            f.get("symbol") == "leak_strdup" for f in s["frames"])]
+        self.assertEqual(len(brk), 1, [self.describe_stack(s)
+                                       for s in stacks])
+        self.assertEqual(final["losses"]["stack_no_table"], 0,
+                         final["losses"])
+
+    def test_spawned_without_find_vma_counted(self):
+        """Without bpf_find_vma (kernels before 5.17) the late process's
+        first stacks (ld.so's mmaps, before any event reached user space)
+        are walked by frame pointers: counted, not silent."""
+        lt, expect, final, proc = self.spawn_late(
+            lambda c, p: ["-p", c, "-p", p],
+            env=dict(os.environ, LEAKTRACE_NO_FIND_VMA="1"))[:4]
+        self.assertNotIn("vmas by find_vma", lt.text("stderr"))
+        self.assertGreaterEqual(final["losses"]["stack_no_table"], 1,
+                                final["losses"])
+        self.assertIn("stack_no_table", bad_losses(final))
+
     def test_table_that_does_not_fit_counted(self):
         """libc's CFI left out (no room: LEAKTRACE_UNWIND_ROWS) walks its
         frames by frame pointers: each stack through libc counted once."""
@@ -269,6 +382,20 @@ class UnwindTest(LTTestCase):
         total = sum(w["bytes"] for w in expect["expect"])
         self.assertGreaterEqual(proc["heap_bytes"], total, lt.describe())
         self.assertIn("stack_no_table", bad_losses(final))
+
+    def test_spawned_after_attach_system_wide(self):
+        """System-wide: the heap leaks of the late process are gdb's frames,
+        exact bytes (--min-size keeps the machine's small blocks out: the
+        777 B leak is left)."""
+        binary = target_path("unwind_c")
+        gdb_hits = gdb_oracle(binary, ["libc"], self.C_MARKERS)
+        lt, expect, final, proc, bases = self.spawn_late(
+            lambda c, p: ["--min-size", "256"])
+        wants = [w for w in expect["expect"] if w["bytes"] >= 256]
+        self.assertEqual(len(wants), 1, expect)
+        for want in wants:
+            self.check_leak(gdb_hits, want["func"], want, proc, bases, lt,
+                            "unwind_c")
 
     # -- system-wide -----------------------------------------------------
     # A native stack is whole when it reaches the frames every thread
@@ -351,20 +478,29 @@ class UnwindTest(LTTestCase):
         py.stdin.flush()
         self.assertEqual(py.stdout.readline(), "ready\n")
         # Debian's sort and gcc, kept alive (reading their input) until the
-        # final report. Both run once before, so that their tables are
-        # built (their first allocations would otherwise beat them: README,
-        # Limits).
+        # final report. Both run once before, held until every file they
+        # map has its table, so that the second runs' files are all cached
+        # (a file is otherwise built at its first mmap, after a program's
+        # first allocations: README, Limits).
         src = "#include <stdio.h>\nint main(void) " \
               "{ printf(\"%d\\n\", 6 * 7); return 0; }\n"
-        warm = subprocess.run(["gcc", "-O2", "-x", "c", "-c", "-o",
-                               os.path.join(work, "warm.o"), "-"],
-                              input=src, capture_output=True, text=True,
-                              timeout=120)
-        self.assertEqual(warm.returncode, 0, warm.stderr)
         env_c = dict(os.environ, LC_ALL="C")
-        subprocess.run(["sort"], input="b\na\n", env=env_c, check=True,
-                       capture_output=True, text=True, timeout=60)
-        time.sleep(0.5)  # the tables built at their first mmaps
+        warm_gcc = subprocess.Popen(["gcc", "-O2", "-x", "c", "-c", "-o",
+                                     os.path.join(work, "warm.o"), "-"],
+                                    stdin=subprocess.PIPE, text=True)
+        self.addCleanup(warm_gcc.kill)
+        warm_sort = subprocess.Popen(["sort"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, env=env_c,
+                                     text=True)
+        self.addCleanup(warm_sort.kill)
+        settled(warm_gcc.pid)
+        for pid in [warm_sort.pid, warm_gcc.pid] + children(warm_gcc.pid):
+            wait_tables(lt, pid)
+        warm_gcc.stdin.write(src)
+        warm_gcc.stdin.close()
+        warm_sort.stdin.write("b\na\n")
+        warm_sort.stdin.close()
+        self.assertEqual((warm_gcc.wait(120), warm_sort.wait(60)), (0, 0))
         srt = subprocess.Popen(["sort", "-o", os.path.join(work, "out.txt")],
                                stdin=subprocess.PIPE, env=env_c, text=True)
         self.addCleanup(srt.kill)
@@ -432,13 +568,14 @@ class UnwindTest(LTTestCase):
         self.assertTrue(self.whole(stacks[0]) and
                         (not pyf or pyf[-1] == "<module>"),
                         self.describe_stack(stacks[0]))
-        # Debian's programs started after attach: printed, not asserted.
-        # Started by vfork (subprocess, gcc's driver), their tables come
-        # about 200 ms late (README, Limits): sort, gcc and cc1 make
-        # nearly all their blocks before, so their stacks stop early.
+        # Debian's programs started after attach (by vfork: subprocess,
+        # gcc's driver) make nearly all their blocks before leaktrace has
+        # rescanned them: their files' tables, cached by the first runs,
+        # are found by the walk itself (bpf_find_vma), so their stacks
+        # are whole too.
         debian = dict([(srt.pid, "sort"), (gcc.pid, "gcc")] +
                       [(c, "cc1") for c in cc1])
-        ends, elsewhere, late = {}, [], {}
+        ends, elsewhere, late, cut = {}, [], {}, []
         for p in final["processes"]:
             tops = p.get("top_outstanding", [])
             native = [s for s in tops
@@ -446,6 +583,8 @@ class UnwindTest(LTTestCase):
             if p["pid"] in debian:
                 late[debian[p["pid"]]] = "%d of %d whole" % (
                     sum(self.whole(s) for s in native), len(native))
+                cut += ["%s: %s" % (debian[p["pid"]], self.describe_stack(s))
+                        for s in native if not self.whole(s)]
             if p["pid"] not in before:
                 continue
             # Processes running at attach: their tables were loaded then.
@@ -464,6 +603,8 @@ class UnwindTest(LTTestCase):
         self.assertGreaterEqual(total, 10, "too few stacks to judge")
         self.assertGreaterEqual(frac, self.MIN_WHOLE, "\n".join(
             elsewhere[:30]))
+        self.assertEqual(sorted(late), ["cc1", "gcc", "sort"], late)
+        self.assertFalse(cut, "\n".join(cut[:30]))
 
     def test_fp_mode_does_not_reach_main(self):
         """The oracle tells the two walks apart: fp loses -O2 callers."""
