@@ -58,12 +58,36 @@ struct thread_state {
 	struct lt_walk_memo memo; /* the last allocation's stack */
 };
 
+/*
+ * Each thread's state: in task storage where the kernel has it for these
+ * programs (freed with the thread, and found from the task, no hash),
+ * else in an LRU hash by thread id (user space sizes the one not used
+ * down to nothing).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_state);
+} thread_store SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, struct thread_state);
 } threads SEC(".maps");
+
+const volatile bool use_task_storage = false;
+
+/* The current thread's state (tid: its id), or NULL. */
+static __always_inline struct thread_state *thread_find(__u32 tid)
+{
+	if (use_task_storage)
+		return bpf_task_storage_get(
+			&thread_store, bpf_get_current_task_btf(), NULL, 0);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
 
 /* An exponential gap with mean sample_bytes, from the -ln(u) table. */
 static __always_inline __s64 next_gap(void)
@@ -90,11 +114,17 @@ static __always_inline bool take_sample(struct thread_state *ts, __u64 size)
 	return true;
 }
 
+/* The current thread's state, made on first use; NULL if it cannot be. */
 static __always_inline struct thread_state *thread_state(__u32 tid)
 {
-	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
 	static const struct thread_state empty;
+	struct thread_state *ts;
 
+	if (use_task_storage)
+		return bpf_task_storage_get(&thread_store,
+					    bpf_get_current_task_btf(), NULL,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts)
 		return ts;
 	bpf_map_update_elem(&threads, &tid, &empty, BPF_NOEXIST);
@@ -260,7 +290,7 @@ static __always_inline void leave_call(struct pt_regs *regs)
 
 	if (!probe_hits_target(tgid))
 		return;
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_find(tid);
 	if (!ts || !pop_call(ts, PT_REGS_SP(regs), &c)) {
 		count(LT_C_RET_NO_ENTRY);
 		return;
@@ -373,7 +403,7 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 	found = lookup_block(id >> 32, ptr);
 	if (!found && sample_bytes)
 		return;
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_find(tid);
 	if (ts) {
 		drop_stale_calls(ts, PT_REGS_SP(regs), LT_F_FREE);
 		/* realloc(p, 0) frees inside realloc: its return handles it. */

@@ -117,7 +117,7 @@ static __always_inline void syscall_exit(long nr, long ret)
 	tid = (__u32)id;
 	if (!is_target(ev.tgid))
 		return;
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_find(tid);
 	if (!ts || ts->sys.nr != nr)
 		return;
 	sys = ts->sys;

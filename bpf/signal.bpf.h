@@ -37,7 +37,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info,
 
 	if (!probe_hits_target(id >> 32))
 		return 0;
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_find(tid);
 	/* Nothing pending: the handler's calls count on their own anyway. */
 	if (!ts || !ts->depth)
 		return 0;
@@ -70,7 +70,7 @@ int BPF_PROG(signal_deliver, int sig, struct kernel_siginfo *info,
 /* The handler returns: drop its marker and what it left above it. */
 static __always_inline void signal_return(__u32 tid)
 {
-	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+	struct thread_state *ts = thread_find(tid);
 
 	if (!ts)
 		return;

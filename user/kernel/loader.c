@@ -281,6 +281,37 @@ static void choose_syscall_programs(struct tracer *t)
 		lt_debug("mapping syscalls: per-syscall tracepoints");
 }
 
+/*
+ * Threads' states in task storage where every program type of ours may
+ * use it: no hash lookup per call, freed with the thread, no eviction.
+ * Else the LRU hash; the map not used is made as small as it can be.
+ */
+static void choose_thread_store(struct leaktrace_bpf *skel)
+{
+	const char *why = NULL;
+
+	if (env_flag("LEAKTRACE_NO_TASK_STORAGE"))
+		why = "LEAKTRACE_NO_TASK_STORAGE is set";
+	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) !=
+			 1 ||
+		 libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+					 BPF_FUNC_task_storage_get,
+					 NULL) != 1 ||
+		 libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+					 BPF_FUNC_task_storage_get, NULL) != 1)
+		why = "the kernel lacks it for uprobes and tracepoints";
+	skel->rodata->use_task_storage = !why;
+	if (why) {
+		bpf_map__set_autocreate(skel->maps.thread_store, false);
+		lt_debug(
+			"thread states: an LRU hash of %u threads (task storage: %s)",
+			bpf_map__max_entries(skel->maps.threads), why);
+	} else {
+		bpf_map__set_max_entries(skel->maps.threads, 1);
+		lt_debug("thread states: task storage");
+	}
+}
+
 int loader_open(struct tracer *t, const struct options *opts)
 {
 	int err;
@@ -310,6 +341,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 	size_maps(t->skel, opts->max_stacks);
 	choose_probe_programs(t);
 	choose_syscall_programs(t);
+	choose_thread_store(t->skel);
 	unwind_configure(t->skel, opts);
 
 	err = leaktrace_bpf__load(t->skel);
