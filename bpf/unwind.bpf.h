@@ -379,6 +379,7 @@ static __always_inline int unwind_enter_vma(struct lt_unwind_state *s)
 	struct task_struct *task;
 	long err;
 
+	s->memo_ok = 0; /* the vmas may change with no new generation */
 	if (!unwind_find_vma) {
 		/* Without a table for the process, not a JIT's frame. */
 		s->no_table |= !s->has_proc;
