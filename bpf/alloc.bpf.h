@@ -120,15 +120,21 @@ static __always_inline struct thread_state *thread_state(__u32 tid)
 	static const struct thread_state empty;
 	struct thread_state *ts;
 
-	if (use_task_storage)
-		return bpf_task_storage_get(&thread_store,
-					    bpf_get_current_task_btf(), NULL,
-					    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	ts = bpf_map_lookup_elem(&threads, &tid);
-	if (ts)
-		return ts;
-	bpf_map_update_elem(&threads, &tid, &empty, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&threads, &tid);
+	if (use_task_storage) {
+		ts = bpf_task_storage_get(&thread_store,
+					  bpf_get_current_task_btf(), NULL,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	} else {
+		ts = bpf_map_lookup_elem(&threads, &tid);
+		if (!ts) {
+			bpf_map_update_elem(&threads, &tid, &empty,
+					    BPF_NOEXIST);
+			ts = bpf_map_lookup_elem(&threads, &tid);
+		}
+	}
+	if (!ts)
+		count(LT_C_THREAD_LOST);
+	return ts;
 }
 
 /*

@@ -36,6 +36,7 @@ enum lt_counter {
 	LT_C_FREE_MISSED,     /* a block's address came back, its free unseen */
 	LT_C_STACK_TRUNCATED, /* native stack deeper than we record */
 	LT_C_STACK_NO_TABLE,  /* native stack partly walked without its table */
+	LT_C_THREAD_LOST, /* a thread's state could not be had: not traced */
 	LT_C_NR,
 };
 

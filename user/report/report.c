@@ -19,6 +19,7 @@ static const char *const loss_names[LT_C_NR] = {
 	[LT_C_FREE_MISSED] = "free_missed",
 	[LT_C_STACK_TRUNCATED] = "stack_truncated",
 	[LT_C_STACK_NO_TABLE] = "stack_no_table",
+	[LT_C_THREAD_LOST] = "thread_state_lost",
 };
 
 const char *loss_name(enum lt_counter c)
