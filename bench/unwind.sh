@@ -2,13 +2,15 @@
 # `make bench-unwind`: what the native walk costs. Needs root.
 #  1. bench/deep_loop at stacks 5, 20 and 50 calls deep (built with frame
 #     pointers, so both walks see every frame): ns per malloc/free pair
-#     untraced, with --unwind=dwarf and --unwind=fp; the cost per unwound
-#     frame is the slope between 5 and 50.
+#     untraced, with --unwind=dwarf and --unwind=fp, every stack walked
+#     (LEAKTRACE_NO_WALK_MEMO=1: a loop's stacks repeat, and a thread's
+#     memo of its last walk would stand in for the walk); the cost per
+#     unwound frame is the slope between 5 and 50.
 #  2. The C loop (bench/malloc_loop, -O2) and the Python workload
 #     (bench/py_work.py, Debian's python3) with dwarf and fp.
 #  3. The cost goals, on the C loop: exact mode against the count-only
 #     probe floor at the same places (bench/uprobe_floor run), with dwarf
-#     and fp; --sample 512K with dwarf, with fp, and with the build before
+#     (and with dwarf walking every stack: no memo) and fp; --sample 512K with dwarf, with fp, and with the build before
 #     the unwinder (LEAKTRACE_OLD=path/to/leaktrace, optional) against the
 #     entry probes alone (the traps sampling cannot avoid).
 #  4. early: how many of a command's first blocks are walked by its tables
@@ -40,7 +42,8 @@ run() {
 	if [ "$mode" = base ]; then
 		"$@"
 	else
-		./leaktrace --unwind="$mode" -c "$*" 3600 2>/dev/null |
+		LEAKTRACE_NO_WALK_MEMO=1 ./leaktrace --unwind="$mode" -c "$*" \
+			3600 2>/dev/null |
 			awk 'NR == 1 { print; exit }'
 	fi
 }
@@ -67,6 +70,10 @@ goal_run() {
 	ex_dwarf | ex_fp)
 		./leaktrace --unwind="${variant#ex_}" -c "$out/malloc_loop $*" \
 			3600 2>/dev/null | awk 'NR == 1 { print; exit }' ;;
+	ex_walk)
+		LEAKTRACE_NO_WALK_MEMO=1 ./leaktrace --unwind=dwarf \
+			-c "$out/malloc_loop $*" 3600 2>/dev/null |
+			awk 'NR == 1 { print; exit }' ;;
 	sa_dwarf | sa_fp)
 		./leaktrace --unwind="${variant#sa_}" --sample 512K \
 			-c "$out/malloc_loop $*" 3600 2>/dev/null |
@@ -78,7 +85,7 @@ goal_run() {
 
 goals() {
 	[ -x "$floor" ] || make -s "$floor"
-	variants="base floor ex_dwarf ex_fp entries sa_dwarf sa_fp"
+	variants="base floor ex_dwarf ex_walk ex_fp entries sa_dwarf sa_fp"
 	[ -n "$old" ] && variants="$variants sa_old"
 	echo "cost goals: C loop, $pairs pairs, median of $rounds rounds," \
 		"alternating; ns per pair (us per traced call)"
@@ -100,8 +107,9 @@ goals() {
 			for (k in m) c[k] = (m[k] - b) / 2000
 			printf "%d thread(s): untraced %.1f, floor %.0f (%.2f), entries %.0f (%.2f)\n",
 				t, b, m["floor"], c["floor"], m["entries"], c["entries"]
-			printf "  exact   dwarf %.0f (%.2f) %.2fx floor | fp %.0f (%.2f) %.2fx floor\n",
+			printf "  exact   dwarf %.0f (%.2f) %.2fx floor | no memo %.0f (%.2f) %.2fx floor | fp %.0f (%.2f) %.2fx floor\n",
 				m["ex_dwarf"], c["ex_dwarf"], c["ex_dwarf"] / c["floor"],
+				m["ex_walk"], c["ex_walk"], c["ex_walk"] / c["floor"],
 				m["ex_fp"], c["ex_fp"], c["ex_fp"] / c["floor"]
 			printf "  sampled dwarf %.0f (%.2f) %.2fx entries | fp %.0f (%.2f) %.2fx entries | dwarf/fp %.3f\n",
 				m["sa_dwarf"], c["sa_dwarf"], c["sa_dwarf"] / c["entries"],

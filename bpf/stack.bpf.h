@@ -148,6 +148,8 @@ static __always_inline __u64 dwarf_return_stack(struct lt_stack *st,
 	__u32 tgid = current_tgid();
 	bool clean;
 
+	if (!unwind_memo)
+		memo = NULL;
 	if (memo && memo_matches(memo, pc, sp, bp, tgid))
 		return memo->stack_id;
 	unwind_walk(pc, sp, bp);

@@ -22,6 +22,7 @@
 
 const volatile bool unwind_dwarf = false;
 const volatile bool unwind_bpf_loop = false;
+const volatile bool unwind_memo = true; /* reuse a thread's last walk */
 const volatile __u32 unwind_max_rows = 1;
 const volatile bool unwind_find_vma = false; /* the kernel has bpf_find_vma */
 

@@ -94,6 +94,14 @@ static int check_system(void)
  * Since 6.1 hash maps can allocate elements at run time from tracing
  * programs; before that only preallocated maps are safe there.
  */
+/* An environment switch for tests: set, and not to 0. */
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
 /* --unwind: the walk, its loop, and room for the tables' rows. */
 static void unwind_configure(struct leaktrace_bpf *skel,
 			     const struct options *opts)
@@ -103,6 +111,8 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 
 	skel->rodata->unwind_dwarf = dwarf;
 	skel->rodata->unwind_bpf_loop = dwarf && unwind_want_bpf_loop();
+	/* Benchmarks of the walk itself turn the memo of the last one off. */
+	skel->rodata->unwind_memo = !env_flag("LEAKTRACE_NO_WALK_MEMO");
 	skel->rodata->unwind_find_vma = dwarf && unwind_want_find_vma();
 	bpf_map__set_max_entries(skel->maps.unwind_rows, dwarf ? rows : 1);
 	if (!dwarf) {
@@ -113,12 +123,12 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 		lt_debug("unwind: fp, frame pointers only");
 	else
 		lt_debug(
-			"unwind: dwarf, walk in %s%s, room for %u rows (%u KiB)",
+			"unwind: dwarf, walk in %s%s%s, room for %u rows (%u KiB)",
 			skel->rodata->unwind_bpf_loop ? "bpf_loop"
 						      : "a bounded loop",
 			skel->rodata->unwind_find_vma ? ", vmas by find_vma"
 						      : "",
-			rows,
+			skel->rodata->unwind_memo ? "" : ", no walk memo", rows,
 			(unsigned int)(rows * sizeof(struct lt_unwind_row) /
 				       1024));
 }
@@ -237,13 +247,6 @@ static void syscall_event_progs(const struct leaktrace_bpf *skel,
 	};
 
 	memcpy(progs, p, sizeof(p));
-}
-
-static bool env_flag(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0");
 }
 
 /*
