@@ -182,6 +182,20 @@ walk() {
 	awk -v d5="$d5" -v d50="$d50" -v f5="$f5" -v f50="$f50" 'BEGIN {
 		printf "per unwound frame (5 -> 50): dwarf %.0f ns, fp %.0f ns\n",
 			(d50 - d5) / 45, (f50 - f5) / 45 }'
+	# The goal's yardstick: one user read and one map lookup, timed the
+	# same way (count-only probes doing 5 and 50 of them per return).
+	[ -x "$floor" ] || make -s "$floor"
+	for n in 5 50; do
+		: >"$out/fw_$n"
+		i=0
+		while [ $i -lt "$rounds" ]; do
+			"$floor" run --frames $n "$out/malloc_loop" "$pairs" \
+				2>/dev/null >>"$out/fw_$n"
+			i=$((i + 1))
+		done
+	done
+	awk -v a="$(median <"$out/fw_5")" -v b="$(median <"$out/fw_50")" \
+		'BEGIN { printf "one user read + one map lookup: %.0f ns\n", (b - a) / 45 }'
 	set -- $(measure "$out/malloc_loop" "$pairs")
 	printf "%-26s %9s %9s %9s\n" "C loop (malloc_loop)" "$1" "$2" "$3"
 	set -- $(measure python3 bench/py_work.py $((pairs / 50)))

@@ -10,13 +10,15 @@
  *	it, and whether that is what the table in user/placement.c says for
  *	the running kernel. Exits 1 if it is not.
  *
- *   uprobe_floor run [--entry] [--no-returns] CMD [ARGS...]
+ *   uprobe_floor run [--entry] [--no-returns] [--frames N] CMD [ARGS...]
  *	Run CMD with count-only probes where leaktrace puts its own in libc:
  *	entry probes on the allocator functions, return probes on those that
  *	allocate, at the places user/placement.c chooses (--entry: at the
  *	functions' entries; --no-returns: entry probes only, the traps
- *	sampled mode cannot avoid with uprobe sessions). CMD's output is left
- *	alone; the hit counts go to stderr.
+ *	sampled mode cannot avoid with uprobe sessions; --frames N: each
+ *	return also makes N user reads and N map lookups, a walk's least
+ *	work per frame). CMD's output is left alone; the hit counts go to
+ *	stderr.
  *
  *   uprobe_floor count PID...
  *	The same probes, placed, on running processes (sharing our libc)
@@ -143,10 +145,19 @@ static unsigned long long take_hits(struct floor_bpf *skel, __u32 slot)
 	return sum;
 }
 
+static unsigned int frame_work; /* --frames */
+
 static struct floor_bpf *load(void)
 {
-	struct floor_bpf *skel = floor_bpf__open_and_load();
+	struct floor_bpf *skel = floor_bpf__open();
 
+	if (skel) {
+		skel->rodata->frame_work = frame_work;
+		if (floor_bpf__load(skel)) {
+			floor_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel)
 		fprintf(stderr, "uprobe_floor: cannot load BPF: %s (root?)\n",
 			strerror(errno));
@@ -541,7 +552,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: uprobe_floor kinds [CALLS [ROUNDS]]\n"
-		"       uprobe_floor run [--entry] [--no-returns] CMD [ARGS...]\n"
+		"       uprobe_floor run [--entry] [--no-returns] [--frames N] CMD [ARGS...]\n"
 		"       uprobe_floor count PID...\n");
 	return 2;
 }
@@ -566,6 +577,9 @@ int main(int argc, char **argv)
 				at_entry = true;
 			else if (!strcmp(argv[i], "--no-returns"))
 				no_returns = true;
+			else if (!strcmp(argv[i], "--frames") && i + 1 < argc &&
+				 atoi(argv[i + 1]) >= 0 && atoi(argv[i + 1]) <= 64)
+				frame_work = (unsigned int)atoi(argv[++i]);
 			else
 				return usage();
 		}

@@ -61,6 +61,18 @@ def ldd_libraries(binary):
     return paths
 
 
+def env_with(**settings):
+    """This environment with settings; a setting of None is left out, so
+    that a test of a default is not turned by the caller's environment."""
+    env = dict(os.environ)
+    for k, v in settings.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
 def target_path(name):
     return os.path.join(TARGETS, name)
 

@@ -2,10 +2,9 @@
 """One test per allocator API scenario of tests/targets/bin/api, each in its
 own process: every expect entry exact, no losses but benign ones."""
 
-import os
 import subprocess
 
-from ltharness import LTTestCase, target_path
+from ltharness import LTTestCase, env_with, target_path
 
 
 def scenario_names():
@@ -69,10 +68,9 @@ class SyscallTracepointsTest(LTTestCase):
                               lt.text("stderr"))
 
     def test_per_syscall_tracepoints(self):
-        env = dict(os.environ)
-        env.pop("LEAKTRACE_RAW_SYSCALLS", None)
-        self.check_mode(env, "per-syscall tracepoints")
+        self.check_mode(env_with(LEAKTRACE_RAW_SYSCALLS=None),
+                        "per-syscall tracepoints")
 
     def test_raw_syscall_tracepoints(self):
-        self.check_mode(dict(os.environ, LEAKTRACE_RAW_SYSCALLS="1"),
+        self.check_mode(env_with(LEAKTRACE_RAW_SYSCALLS="1"),
                         "raw syscall tracepoints, every syscall")

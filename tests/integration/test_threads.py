@@ -3,9 +3,7 @@
 with each thread's state in task storage (the default where the kernel
 has it) and in the LRU hash older kernels use."""
 
-import os
-
-from ltharness import LTTestCase
+from ltharness import LTTestCase, env_with
 
 
 class ThreadsTest(LTTestCase):
@@ -23,11 +21,10 @@ class ThreadsTest(LTTestCase):
 
     def test_threads(self):
         """8 threads x 125000 pairs: thread_leak exact, churn 0"""
-        env = dict(os.environ)
-        env.pop("LEAKTRACE_NO_TASK_STORAGE", None)
-        self.check_threads(env, "task storage")
+        self.check_threads(env_with(LEAKTRACE_NO_TASK_STORAGE=None),
+                           "task storage")
 
     def test_threads_lru_hash(self):
         """the same with thread states in the LRU hash (older kernels)"""
-        self.check_threads(dict(os.environ, LEAKTRACE_NO_TASK_STORAGE="1"),
+        self.check_threads(env_with(LEAKTRACE_NO_TASK_STORAGE="1"),
                            "an LRU hash of 32768 threads")

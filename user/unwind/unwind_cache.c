@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "lib/log.h"
+#include "sym/elffile.h"
 #include "unwind/unwind_cache.h"
 
 #define EVAL_SYMBOL "_PyEval_EvalFrameDefault"
@@ -53,6 +54,7 @@ static struct unwind_module *find_build_id(struct unwind_cache *c,
 /* Segments and the eval loop's symbol, from the ELF headers. */
 static void read_layout(int fd, struct unwind_module *m)
 {
+	uint64_t lo, size;
 	Elf *elf;
 	size_t n;
 
@@ -72,28 +74,9 @@ static void read_layout(int fd, struct unwind_module *m)
 								 ph.p_vaddr,
 								 ph.p_filesz };
 		}
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB) ||
-		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
-			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *name;
-
-			if (!gelf_getsym(d, (int)i, &sym) || !sym.st_size ||
-			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (name && !strcmp(name, EVAL_SYMBOL)) {
-				m->eval_lo = sym.st_value;
-				m->eval_hi = sym.st_value + sym.st_size;
-				break;
-			}
-		}
+	if (!elffile_symbol_extent(elf, EVAL_SYMBOL, &lo, &size) && size) {
+		m->eval_lo = lo;
+		m->eval_hi = lo + size;
 	}
 	elf_end(elf);
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sym/elffile.h"
 #include "unwind/unwind_go.h"
 
 #define GO_MAX_FUNC	  4096 /* bytes of a switch function we scan */
@@ -67,32 +68,30 @@ static void match_symbol(const char *sym, const GElf_Sym *s, struct go_func *f,
 	f->hi = s->st_value + s->st_size;
 }
 
+struct go_search {
+	struct go_func *funcs;
+	bool abi0[GO_NFUNCS];
+};
+
+static int match_runtime_symbol(const GElf_Sym *s, const char *name, void *ctx)
+{
+	struct go_search *g = ctx;
+
+	if (!s->st_size || GELF_ST_TYPE(s->st_info) != STT_FUNC ||
+	    strncmp(name, "runtime.", 8))
+		return 0;
+	for (int k = 0; k < GO_NFUNCS; k++)
+		match_symbol(name, s, &g->funcs[k], &g->abi0[k]);
+	return 0;
+}
+
 static void find_funcs(Elf *elf, struct go_func *funcs)
 {
-	bool abi0[GO_NFUNCS] = { false };
+	struct go_search g = { .funcs = funcs };
 
 	for (int i = 0; i < GO_NFUNCS; i++)
 		funcs[i] = (struct go_func){ .name = go_names[i] };
-	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB ||
-		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
-			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *name;
-
-			if (!gelf_getsym(d, (int)i, &s) || !s.st_size ||
-			    GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-			    !(name = elf_strptr(elf, sh.sh_link, s.st_name)) ||
-			    strncmp(name, "runtime.", 8))
-				continue;
-			for (int k = 0; k < GO_NFUNCS; k++)
-				match_symbol(name, &s, &funcs[k], &abi0[k]);
-		}
-	}
+	elffile_each_symbol(elf, match_runtime_symbol, &g);
 }
 
 /* The bytes of [lo, hi) in an executable section, or NULL. */
