@@ -149,7 +149,7 @@ install: $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leaktrace $(DESTDIR)$(MANDIR)/leaktrace.8
 
-LINT_SRCS := $(USER_SRCS) $(USER_HDRS) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c tests/targets/o2/*.c tests/unit/*/fixtures/*.c tests/targets/py/cext/*.c tests/targets/runtimes/*.c)
+LINT_SRCS := $(USER_SRCS) $(USER_HDRS) $(wildcard bench/*.c) user/lib/compat/linux/err.h $(wildcard bpf/*.c bpf/*.h tests/targets/*.c tests/targets/*.h tests/targets/lib/*.c tests/unit/*/*.c tests/fuzz/*.c tests/targets/o2/*.c tests/unit/*/fixtures/*.c tests/targets/py/cext/*.c tests/targets/runtimes/*.c)
 lint:
 	clang-format --dry-run --Werror $(LINT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

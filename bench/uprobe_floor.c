@@ -578,7 +578,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(argv[i], "--no-returns"))
 				no_returns = true;
 			else if (!strcmp(argv[i], "--frames") && i + 1 < argc &&
-				 atoi(argv[i + 1]) >= 0 && atoi(argv[i + 1]) <= 64)
+				 atoi(argv[i + 1]) >= 0 &&
+				 atoi(argv[i + 1]) <= 64)
 				frame_work = (unsigned int)atoi(argv[++i]);
 			else
 				return usage();

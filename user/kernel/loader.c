@@ -21,6 +21,7 @@
 #include "kernel/spawn.h"
 #include "kernel/tracefs.h"
 #include "kernel/uprobe_session.h"
+#include "lib/env.h"
 #include "lib/log.h"
 
 #define CAP_SYS_ADMIN 21
@@ -94,14 +95,6 @@ static int check_system(void)
  * Since 6.1 hash maps can allocate elements at run time from tracing
  * programs; before that only preallocated maps are safe there.
  */
-/* An environment switch for tests: set, and not to 0. */
-static bool env_flag(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0");
-}
-
 /* --unwind: the walk, its loop, and room for the tables' rows. */
 static void unwind_configure(struct leaktrace_bpf *skel,
 			     const struct options *opts)

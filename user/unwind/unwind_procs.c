@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/env.h"
 #include "lib/log.h"
 #include "lib/procmaps.h"
 #include "lib/proc.h"
@@ -34,16 +35,9 @@ const char *unwind_mode_name(enum unwind_mode mode)
 	return mode == UNWIND_FP ? "fp" : "dwarf";
 }
 
-static bool env_says_no(const char *name)
-{
-	const char *no = getenv(name);
-
-	return no && *no && strcmp(no, "0");
-}
-
 bool unwind_want_bpf_loop(void)
 {
-	if (env_says_no("LEAKTRACE_NO_BPF_LOOP"))
+	if (env_flag("LEAKTRACE_NO_BPF_LOOP"))
 		return false;
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop,
 				       NULL) == 1;
@@ -51,7 +45,7 @@ bool unwind_want_bpf_loop(void)
 
 bool unwind_want_find_vma(void)
 {
-	if (env_says_no("LEAKTRACE_NO_FIND_VMA"))
+	if (env_flag("LEAKTRACE_NO_FIND_VMA"))
 		return false;
 	/* The walk runs in uprobes (kprobe type) and tracepoints. */
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_find_vma,
