@@ -80,12 +80,18 @@ struct {
 
 const volatile bool use_task_storage = false;
 
+/* The current thread's state in task storage; flags may create it. */
+static __always_inline struct thread_state *task_thread_state(__u64 flags)
+{
+	return bpf_task_storage_get(&thread_store, bpf_get_current_task_btf(),
+				    NULL, flags);
+}
+
 /* The current thread's state (tid: its id), or NULL. */
 static __always_inline struct thread_state *thread_find(__u32 tid)
 {
 	if (use_task_storage)
-		return bpf_task_storage_get(
-			&thread_store, bpf_get_current_task_btf(), NULL, 0);
+		return task_thread_state(0);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
@@ -121,15 +127,13 @@ static __always_inline struct thread_state *thread_state(__u32 tid)
 	struct thread_state *ts;
 
 	if (use_task_storage) {
-		ts = bpf_task_storage_get(&thread_store,
-					  bpf_get_current_task_btf(), NULL,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		ts = task_thread_state(BPF_LOCAL_STORAGE_GET_F_CREATE);
 	} else {
-		ts = bpf_map_lookup_elem(&threads, &tid);
+		ts = thread_find(tid);
 		if (!ts) {
 			bpf_map_update_elem(&threads, &tid, &empty,
 					    BPF_NOEXIST);
-			ts = bpf_map_lookup_elem(&threads, &tid);
+			ts = thread_find(tid);
 		}
 	}
 	if (!ts)

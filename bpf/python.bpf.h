@@ -78,7 +78,8 @@ static __always_inline bool py_is_shim(const struct lt_py_config *c,
 	       b->bytes[c->frame_owner & 0x7f] == 3;
 }
 
-static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
+/* Appends the Python frames; false if tgid is no Python process. */
+static __always_inline bool py_frames(struct lt_stack *st, __u32 tgid)
 {
 	const struct lt_py_config *c = bpf_map_lookup_elem(&py_procs, &tgid);
 	__u32 zero = 0, size;
@@ -87,10 +88,10 @@ static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
 
 	st->py_len = 0;
 	if (!c)
-		return;
+		return false;
 	b = bpf_map_lookup_elem(&py_scratch, &zero);
 	if (!b)
-		return;
+		return true;
 	frame = py_first_frame(c, py_thread_state(c));
 	size = c->frame_size & 0x7f;
 	for (int i = 0; i < 2 * LT_MAX_PY_FRAMES && frame; i++) {
@@ -112,6 +113,7 @@ static __always_inline void py_frames(struct lt_stack *st, __u32 tgid)
 		st->py[n].pos = py_position(c, b, code);
 		st->py_len = n + 1;
 	}
+	return true;
 }
 
 #endif /* LT_PYTHON_BPF_H */

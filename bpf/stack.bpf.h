@@ -87,6 +87,7 @@ static __always_inline __u64 intern_stack_clean(struct lt_stack *st,
 	struct lt_stack *old;
 	__u64 id;
 
+	*clean = false;
 	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
 		if (i >= st->len)
 			break;
@@ -105,15 +106,12 @@ static __always_inline __u64 intern_stack_clean(struct lt_stack *st,
 	st->check = (__u32)(check ^ (check >> 32)) ^ st->len ^ st->py_len << 8;
 	id = h | 2; /* never a reserved id */
 
-	*clean = false;
 	old = bpf_map_lookup_elem(&stacks, &id);
 	if (old) {
-		if (old->len != st->len || old->py_len != st->py_len ||
-		    old->check != st->check) {
+		*clean = old->len == st->len && old->py_len == st->py_len &&
+			 old->check == st->check;
+		if (!*clean)
 			count(LT_C_STACK_COLLISION);
-			return id;
-		}
-		*clean = true;
 		return id;
 	}
 	if (bpf_map_update_elem(&stacks, &id, st, BPF_NOEXIST) &&
@@ -146,19 +144,17 @@ static __always_inline __u64 dwarf_return_stack(struct lt_stack *st,
 	__u64 pc = PT_REGS_IP(regs), sp = PT_REGS_SP(regs);
 	__u64 bp = PT_REGS_FP(regs), id;
 	__u32 tgid = current_tgid();
-	bool clean;
+	bool clean, python;
 
 	if (!unwind_memo)
 		memo = NULL;
 	if (memo && memo_matches(memo, pc, sp, bp, tgid))
 		return memo->stack_id;
 	unwind_walk(pc, sp, bp);
-	py_frames(st, tgid);
+	python = py_frames(st, tgid);
 	id = intern_stack_clean(st, &clean);
 	if (memo)
-		memo_keep(memo, tgid, id,
-			  clean && !st->py_len &&
-				  !bpf_map_lookup_elem(&py_procs, &tgid));
+		memo_keep(memo, tgid, id, clean && !python);
 	return id;
 }
 
