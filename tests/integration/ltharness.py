@@ -189,7 +189,12 @@ class Proc:
             except subprocess.TimeoutExpired:
                 pass
         self.finish_output(2)
-        for s in (self.popen.stdout, self.popen.stderr):
+        # A pipe a grandchild still holds open (a spawned process the test
+        # could not name) keeps its reader blocked; closing it would wait
+        # on the reader's lock forever: leave it to the daemon thread.
+        for t, s in zip(self._threads, (self.popen.stdout, self.popen.stderr)):
+            if t.is_alive():
+                continue
             try:
                 s.close()
             except OSError:
