@@ -39,16 +39,29 @@ struct lt_unwind_row {
 	__u8 rbp_type;
 };
 
-/* Where a table's rows sit in the kernel's one row array. */
+/*
+ * Where a table's rows sit in the kernel's one row array, and its bucket
+ * index in the index array: index[index_first + b] is the row (from
+ * first) holding at base + (b << shift); index_n is buckets + 1.
+ */
 struct lt_unwind_table {
 	__u32 first;
 	__u32 count;
+	__u32 index_first;
+	__u32 index_n;
+	__u32 base;
+	__u8 shift;
+	__u8 pad[3];
 };
 
-#define LT_UNWIND_MAX_MAPS  256		/* executable mappings per process */
-#define LT_UNWIND_NO_TABLE  0xffffffffU /* module walked by frame pointers */
-#define LT_UNWIND_NO_ROOM   0xfffffffeU /* the same, its CFI left out: a loss */
-#define LT_UNWIND_ROW_STEPS 24		/* binary search steps: 16 M rows */
+/* A bucket's search spans at most this many rows: this many steps. */
+#define LT_UNWIND_BUCKET_ROWS  128
+#define LT_UNWIND_BUCKET_STEPS 7
+
+#define LT_UNWIND_MAX_MAPS   256	 /* executable mappings per process */
+#define LT_UNWIND_MAX_TABLES 16384	 /* files with a table */
+#define LT_UNWIND_NO_TABLE   0xffffffffU /* module walked by frame pointers */
+#define LT_UNWIND_NO_ROOM    0xfffffffeU /* the same, its CFI left out: a loss */
 
 /* A PT_LOAD segment: file offset, ELF address and size. */
 struct lt_unwind_load {
@@ -133,8 +146,11 @@ struct lt_unwind_state {
 	__u8 no_table; /* a frame walked by frame pointers for want of one */
 	__u8 pad[7];
 	__u64 eval_lo, eval_hi;
-	__u64 map_start, map_end, map_bias; /* the last frame's mapping */
-	__u32 rows_first, rows_count;	    /* its rows; count 0: by fp */
+	__u64 map_start, map_end, map_bias;    /* the last frame's mapping */
+	__u32 rows_first, rows_count;	       /* its rows; count 0: by fp */
+	__u32 index_first, index_n, rows_base; /* its table's index */
+	__u8 index_shift;
+	__u8 pad2[3];
 	__u8 memo_ok;	 /* the walk so far can be kept in a memo */
 	__u8 bp_initial; /* bp is still the register the walk began with */
 	struct lt_walk_memo memo;

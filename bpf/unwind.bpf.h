@@ -16,9 +16,10 @@
 
 #include "lt_unwind.h"
 
-#define UC_REGS_OFF 120 /* ucontext at sp, mcontext at +40, rbp at its +80 */
-#define LT_VM_EXEC  0x4 /* VM_EXEC */
-#define LT_ENOENT   2
+#define UC_REGS_OFF	120 /* ucontext at sp, mcontext at +40, rbp at its +80 */
+#define LT_VM_EXEC	0x4 /* VM_EXEC */
+#define LT_ENOENT	2
+#define LT_UNWIND_BATCH 4 /* frames per call of lt_unwind_steps */
 
 const volatile bool unwind_dwarf = false;
 const volatile bool unwind_bpf_loop = false;
@@ -35,10 +36,18 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 16384);
+	__uint(max_entries, LT_UNWIND_MAX_TABLES);
 	__type(key, __u32);
 	__type(value, struct lt_unwind_table);
 } unwind_tables SEC(".maps");
+
+/* The tables' bucket indexes: see struct lt_unwind_table. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* sized by user space */
+	__type(key, __u32);
+	__type(value, __u32);
+} unwind_index SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -132,29 +141,53 @@ unwind_find_map(const struct lt_unwind_proc *p, __u64 pc)
 	return NULL;
 }
 
-/* The last row of rows [first, first + count) whose pc <= rel, or NULL. */
+/*
+ * The row holding at rel (the last row whose pc <= rel) in the kept
+ * table, or NULL. The table's index narrows the search to one bucket:
+ * rows[lo].pc <= rel < rows[hi].pc, at most LT_UNWIND_BUCKET_ROWS apart.
+ */
 static __always_inline const struct lt_unwind_row *
-unwind_find_row(__u32 first, __u32 count, __u64 rel)
+unwind_find_row(const struct lt_unwind_state *s, __u64 rel)
 {
-	__u32 lo = first, hi = first + count;
-	const struct lt_unwind_row *r;
+	__u32 b, k, lo, hi;
+	const __u32 *at, *next;
 
-	if (rel > 0xffffffffULL || hi < lo)
+	if (rel < s->rows_base || rel > 0xffffffffULL || s->index_n < 2)
 		return NULL;
-	for (int i = 0; i < LT_UNWIND_ROW_STEPS && lo < hi; i++) {
+	if (s->rows_count <= LT_UNWIND_BUCKET_ROWS) { /* one bucket */
+		lo = 0;
+		hi = s->rows_count;
+	} else {
+		b = (__u32)((rel - s->rows_base) >> (s->index_shift & 31));
+		if (b > s->index_n - 2)
+			b = s->index_n - 2;
+		k = s->index_first + b;
+		at = bpf_map_lookup_elem(&unwind_index, &k);
+		k++;
+		next = bpf_map_lookup_elem(&unwind_index, &k);
+		if (!at || !next)
+			return NULL;
+		lo = *at;
+		hi = *next + 1;
+		if (hi > s->rows_count || lo >= hi)
+			return NULL;
+	}
+	lo += s->rows_first;
+	hi += s->rows_first;
+	for (int i = 0; i < LT_UNWIND_BUCKET_STEPS && hi - lo > 1; i++) {
 		__u32 mid = lo + (hi - lo) / 2;
+		const struct lt_unwind_row *r;
 
 		r = bpf_map_lookup_elem(&unwind_rows, &mid);
 		if (!r)
 			return NULL;
 		if (r->pc <= rel)
-			lo = mid + 1;
+			lo = mid;
 		else
 			hi = mid;
 	}
-	if (lo == first)
+	if (hi - lo != 1)
 		return NULL;
-	lo--;
 	return bpf_map_lookup_elem(&unwind_rows, &lo);
 }
 
@@ -302,9 +335,13 @@ static __always_inline void unwind_keep_map(struct lt_unwind_state *s,
 		s->no_table = 1;
 	else if (table != LT_UNWIND_NO_TABLE)
 		t = bpf_map_lookup_elem(&unwind_tables, &table);
-	if (t) {
+	if (t && t->index_n >= 2) {
 		s->rows_first = t->first;
 		s->rows_count = t->count;
+		s->index_first = t->index_first;
+		s->index_n = t->index_n;
+		s->rows_base = t->base;
+		s->index_shift = t->shift;
 	}
 }
 
@@ -439,22 +476,24 @@ static __always_inline int unwind_enter_map(struct lt_unwind_state *s)
 
 /*
  * One frame: record the pc, then find the caller's registers. Returns 0
- * to go on, 1 at the end of the stack or anything we cannot follow. A
- * global function, so the verifier checks it once, not per frame.
+ * to go on, 1 at the end of the stack or anything we cannot follow, 2
+ * (only when !enter, before anything is done) when the pc left the kept
+ * mapping: the mapping search is left to lt_unwind_step.
  */
-__noinline int lt_unwind_step(__u32 unused)
+static __always_inline int unwind_frame(struct lt_unwind_state *s,
+					struct lt_stack *st, const bool enter)
 {
 	const struct lt_unwind_row *r;
-	struct lt_unwind_state *s;
-	struct lt_stack *st;
-	__u32 zero = 0, n;
+	bool fp_only, in_map;
+	__u32 n = st->len;
 	int found;
 
-	s = bpf_map_lookup_elem(&unwind_scratch, &zero);
-	st = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!s || !st || s->pc < 4096)
+	if (s->pc < 4096)
 		return 1;
-	n = st->len;
+	fp_only = s->proc_known && !s->has_proc && !unwind_find_vma;
+	in_map = s->proc_known && s->pc >= s->map_start && s->pc < s->map_end;
+	if (!enter && !fp_only && !in_map)
+		return 2;
 	if (n >= LT_MAX_STACK_DEPTH) {
 		count(LT_C_STACK_TRUNCATED);
 		s->memo_ok = 0; /* a memo would not count it again */
@@ -462,9 +501,9 @@ __noinline int lt_unwind_step(__u32 unused)
 	}
 	st->ips[n] = s->pc;
 	st->len = n + 1;
-	if (s->proc_known && !s->has_proc && !unwind_find_vma)
+	if (fp_only)
 		return unwind_fp_step(s);
-	if (s->proc_known && s->pc >= s->map_start && s->pc < s->map_end) {
+	if (in_map) {
 		if (s->pc >= s->eval_lo && s->pc < s->eval_hi)
 			return 1; /* the Python frames take over */
 	} else {
@@ -478,16 +517,63 @@ __noinline int lt_unwind_step(__u32 unused)
 	}
 	if (!s->rows_count) /* a module without CFI */
 		return unwind_fp_step(s);
-	r = unwind_find_row(s->rows_first, s->rows_count,
-			    s->pc - s->map_bias - !s->pc_exact);
+	r = unwind_find_row(s, s->pc - s->map_bias - !s->pc_exact);
 	if (!r)
 		return 1;
 	return unwind_row_step(s, r);
 }
 
+/*
+ * One frame, the mapping searched for when the pc left the kept one. A
+ * global function, so the verifier checks it once, not per frame.
+ */
+__noinline int lt_unwind_step(__u32 unused)
+{
+	struct lt_unwind_state *s;
+	struct lt_stack *st;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s || !st)
+		return 1;
+	return unwind_frame(s, st, true);
+}
+
+/*
+ * Up to LT_UNWIND_BATCH frames in the kept mapping: with the kernel's
+ * return thunks a call costs about what a frame does, so most frames
+ * share one. Returns as unwind_frame does (2: lt_unwind_step's turn).
+ */
+__noinline int lt_unwind_steps(__u32 unused)
+{
+	struct lt_unwind_state *s;
+	struct lt_stack *st;
+	__u32 zero = 0;
+	int rc = 0;
+
+	s = bpf_map_lookup_elem(&unwind_scratch, &zero);
+	st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s || !st)
+		return 1;
+	for (int i = 0; i < LT_UNWIND_BATCH && !rc; i++)
+		rc = unwind_frame(s, st, false);
+	return rc;
+}
+
+/* At least one frame: 0 to go on, 1 to stop. */
+static __always_inline int unwind_some(void)
+{
+	int rc = lt_unwind_steps(0);
+
+	if (rc == 2)
+		rc = lt_unwind_step(0);
+	return rc ? 1 : 0;
+}
+
 static long unwind_loop_cb(__u64 i, void *ctx)
 {
-	return lt_unwind_step(0) ? 1 : 0; /* the verifier wants 0 or 1 */
+	return unwind_some();
 }
 
 /* Walk from the registers given, appending to the stack in stack_scratch. */
@@ -521,7 +607,7 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
 	} else {
 		for (int i = 0; i <= LT_MAX_STACK_DEPTH; i++)
-			if (lt_unwind_step(0))
+			if (unwind_some())
 				break;
 	}
 	if (s->no_table) { /* once per stack, however many frames */

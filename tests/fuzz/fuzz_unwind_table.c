@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness of the unwind-table builder: the input is an ELF file
  * (a traced process maps whatever it likes), read through libelf/libdw's
- * CFI and our FDE decoding. Every row must be sorted and in range.
+ * CFI and our FDE decoding. Every row must be sorted and in range, and
+ * the table's bucket index must find every row's own pc.
  * Built and run by tests/fuzz/fuzz.mk (make fuzz, make fuzz-run).
  */
 #include <stdint.h>
@@ -10,7 +11,21 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "unwind/unwind_index.h"
 #include "unwind/unwind_table.h"
+
+static void check_index(const struct unwind_table *t)
+{
+	struct unwind_index ix;
+
+	if (unwind_index_build(t->rows, t->n, &ix))
+		return; /* refused (too sparse): the file is walked by fp */
+	for (size_t i = 0; i < t->n; i++)
+		if (unwind_index_find(&ix, t->rows, t->n, t->rows[i].pc) !=
+		    &t->rows[i])
+			abort();
+	unwind_index_free(&ix);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (t.rows[i].pc <= t.rows[i - 1].pc ||
 			    t.rows[i].cfa_type > LT_CFA_INVALID)
 				abort();
+		check_index(&t);
 		unwind_table_free(&t);
 	}
 	close(fd);

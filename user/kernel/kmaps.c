@@ -39,6 +39,8 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 	k->unwind.files_fd = bpf_map__fd(skel->maps.unwind_files);
 	k->unwind.rows_max = bpf_map__max_entries(skel->maps.unwind_rows);
 	k->unwind.tables_max = bpf_map__max_entries(skel->maps.unwind_tables);
+	k->unwind.index_fd = bpf_map__fd(skel->maps.unwind_index);
+	k->unwind.index_max = bpf_map__max_entries(skel->maps.unwind_index);
 	k->events = bpf_map__fd(skel->maps.events);
 	k->unwind.walk_gen = (volatile uint64_t *)&skel->bss->walk_gen;
 	return k;

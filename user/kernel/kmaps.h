@@ -59,8 +59,8 @@ long kmaps_forget_processes(const struct kmaps *k, const pid_t *pids, size_t n);
 
 /* The maps of the DWARF walk's tables (--unwind=dwarf). */
 struct kmaps_unwind {
-	int rows_fd, tables_fd, procs_fd, files_fd;
-	uint32_t rows_max, tables_max;
+	int rows_fd, tables_fd, index_fd, procs_fd, files_fd;
+	uint32_t rows_max, tables_max, index_max;
 	volatile uint64_t *walk_gen; /* bumped: the kernel's walk memos stale */
 };
 const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);

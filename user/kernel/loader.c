@@ -108,6 +108,8 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 	skel->rodata->unwind_memo = !env_flag("LEAKTRACE_NO_WALK_MEMO");
 	skel->rodata->unwind_find_vma = dwarf && unwind_want_find_vma();
 	bpf_map__set_max_entries(skel->maps.unwind_rows, dwarf ? rows : 1);
+	bpf_map__set_max_entries(skel->maps.unwind_index,
+				 dwarf ? unwind_index_max(rows) : 1);
 	if (!dwarf) {
 		bpf_map__set_max_entries(skel->maps.unwind_procs, 1);
 		bpf_map__set_max_entries(skel->maps.unwind_files, 1);
@@ -116,14 +118,15 @@ static void unwind_configure(struct leaktrace_bpf *skel,
 		lt_debug("unwind: fp, frame pointers only");
 	else
 		lt_debug(
-			"unwind: dwarf, walk in %s%s%s, room for %u rows (%u KiB)",
+			"unwind: dwarf, walk in %s%s%s, room for %u rows (%u KiB, index %u KiB)",
 			skel->rodata->unwind_bpf_loop ? "bpf_loop"
 						      : "a bounded loop",
 			skel->rodata->unwind_find_vma ? ", vmas by find_vma"
 						      : "",
 			skel->rodata->unwind_memo ? "" : ", no walk memo", rows,
 			(unsigned int)(rows * sizeof(struct lt_unwind_row) /
-				       1024));
+				       1024),
+			unwind_index_max(rows) / 256);
 }
 
 /*

@@ -11,18 +11,15 @@
 #include "lib/log.h"
 #include "sym/elffile.h"
 #include "unwind/unwind_cache.h"
+#include "unwind/unwind_index.h"
 
 #define EVAL_SYMBOL "_PyEval_EvalFrameDefault"
 
-void unwind_cache_init(struct unwind_cache *c, int rows_fd, int tables_fd,
-		       uint32_t rows_max, uint32_t tables_max)
+void unwind_cache_init(struct unwind_cache *c,
+		       const struct unwind_cache_maps *maps)
 {
 	memset(c, 0, sizeof(*c));
-	c->rows_fd = rows_fd;
-	c->tables_fd = tables_fd;
-	c->files_fd = -1;
-	c->rows_max = rows_max;
-	c->tables_max = tables_max;
+	c->maps = *maps;
 }
 
 void unwind_cache_free(struct unwind_cache *c)
@@ -81,27 +78,44 @@ static void read_layout(int fd, struct unwind_module *m)
 	elf_end(elf);
 }
 
-/* Rows into the kernel's array, in batches where the kernel has them. */
-static int upload_rows(struct unwind_cache *c, const struct unwind_table *t,
-		       uint32_t first)
+/*
+ * n values of size bytes into an array map from key first, in batches
+ * where the kernel has them.
+ */
+static int upload_array(int fd, const void *values, size_t size, size_t n,
+			uint32_t first)
 {
 	enum { BATCH = 4096 };
 	uint32_t keys[BATCH];
+	const char *v = values;
 
-	for (size_t i = 0; i < t->n; i += BATCH) {
-		uint32_t count = t->n - i < BATCH ? t->n - i : BATCH;
+	for (size_t i = 0; i < n; i += BATCH) {
+		uint32_t count = n - i < BATCH ? n - i : BATCH;
 
 		for (uint32_t k = 0; k < count; k++)
 			keys[k] = first + i + k;
-		if (!bpf_map_update_batch(c->rows_fd, keys, &t->rows[i], &count,
-					  NULL))
+		if (!bpf_map_update_batch(fd, keys, v + i * size, &count, NULL))
 			continue;
 		for (uint32_t k = 0; k < count; k++)
-			if (bpf_map_update_elem(c->rows_fd, &keys[k],
-						&t->rows[i + k], BPF_ANY))
+			if (bpf_map_update_elem(fd, &keys[k],
+						v + (i + k) * size, BPF_ANY))
 				return -errno;
 	}
 	return 0;
+}
+
+/* Is there room for n rows and an index of n_index entries? */
+static bool table_fits(struct unwind_cache *c, size_t n, uint32_t n_index)
+{
+	const struct unwind_cache_maps *m = &c->maps;
+
+	if (n <= m->rows_max - c->rows_used && c->tables_used < m->tables_max &&
+	    n_index <= m->index_max - c->index_used)
+		return true;
+	if (!c->rows_full++)
+		lt_warn("unwind: the kernel's table of %u rows is full: modules mapped from now on are walked by frame pointers",
+			m->rows_max);
+	return false;
 }
 
 static void load_table(struct unwind_cache *c, struct unwind_module *m,
@@ -109,31 +123,44 @@ static void load_table(struct unwind_cache *c, struct unwind_module *m,
 {
 	struct lt_unwind_table kt = { .first = c->rows_used, .count = t->n };
 	uint32_t id = c->tables_used;
+	struct unwind_index ix;
+	int rc;
 
 	/*
 	 * One huge file must not take everyone's room: at most half the
 	 * array, so libLLVM-14 (949 k rows) fits system-wide (2 M rows).
 	 */
 	m->table = LT_UNWIND_NO_ROOM; /* until loaded */
-	if (t->n > c->rows_max / 2) {
+	if (t->n > c->maps.rows_max / 2) {
 		lt_debug(
 			"unwind: %zu rows are more than half of the kernel's table: frame pointers there",
 			t->n);
 		return;
 	}
-	if (t->n > c->rows_max - c->rows_used || id >= c->tables_max) {
-		if (!c->rows_full++)
-			lt_warn("unwind: the kernel's table of %u rows is full: modules mapped from now on are walked by frame pointers",
-				c->rows_max);
+	rc = unwind_index_build(t->rows, t->n, &ix);
+	if (rc) {
+		lt_debug(
+			"unwind: no index of %zu rows (%s): frame pointers there",
+			t->n, strerror(-rc));
 		return;
 	}
-	if (upload_rows(c, t, kt.first) ||
-	    bpf_map_update_elem(c->tables_fd, &id, &kt, BPF_ANY))
-		return;
-	c->rows_used += t->n;
-	c->tables_used++;
-	m->table = id;
-	m->rows = t->n;
+	kt.index_first = c->index_used;
+	kt.index_n = ix.n;
+	kt.base = ix.base;
+	kt.shift = ix.shift;
+	if (table_fits(c, t->n, ix.n) &&
+	    !upload_array(c->maps.rows_fd, t->rows, sizeof(*t->rows), t->n,
+			  kt.first) &&
+	    !upload_array(c->maps.index_fd, ix.starts, sizeof(*ix.starts), ix.n,
+			  kt.index_first) &&
+	    !bpf_map_update_elem(c->maps.tables_fd, &id, &kt, BPF_ANY)) {
+		c->rows_used += t->n;
+		c->index_used += ix.n;
+		c->tables_used++;
+		m->table = id;
+		m->rows = t->n;
+	}
+	unwind_index_free(&ix);
 }
 
 /*
@@ -153,10 +180,10 @@ static void publish_file(struct unwind_cache *c, const struct unwind_module *m)
 		.eval_hi = m->eval_hi,
 	};
 
-	if (c->files_fd < 0)
+	if (c->maps.files_fd < 0)
 		return;
 	memcpy(f.loads, m->loads, m->n_loads * sizeof(*m->loads));
-	if (bpf_map_update_elem(c->files_fd, &key, &f, BPF_ANY))
+	if (bpf_map_update_elem(c->maps.files_fd, &key, &f, BPF_ANY))
 		lt_debug("unwind: file %u:%u/%llu not published: %s",
 			 major(m->dev), minor(m->dev),
 			 (unsigned long long)m->ino, strerror(errno));

@@ -27,19 +27,24 @@ struct unwind_module {
 	uint64_t eval_lo, eval_hi; /* _PyEval_EvalFrameDefault's ELF range */
 };
 
+/* The walk's maps the tables go to, and their sizes. */
+struct unwind_cache_maps {
+	int rows_fd, tables_fd, index_fd;
+	int files_fd; /* the walk's files by inode; -1: none */
+	uint32_t rows_max, tables_max, index_max;
+};
+
 struct unwind_cache {
 	struct unwind_module *mods;
 	size_t n, cap;
-	int rows_fd, tables_fd;
-	int files_fd; /* the walk's files by inode; -1: none */
-	uint32_t rows_used, rows_max;
-	uint32_t tables_used, tables_max;
+	struct unwind_cache_maps maps;
+	uint32_t rows_used, tables_used, index_used;
 	uint64_t rows_full; /* modules left to frame pointers: no room */
 	uint64_t n_built;   /* files read (each once) */
 };
 
-void unwind_cache_init(struct unwind_cache *c, int rows_fd, int tables_fd,
-		       uint32_t rows_max, uint32_t tables_max);
+void unwind_cache_init(struct unwind_cache *c,
+		       const struct unwind_cache_maps *maps);
 void unwind_cache_free(struct unwind_cache *c);
 
 /*

@@ -80,12 +80,30 @@ uint32_t unwind_rows_max(bool system_wide)
 	return system_wide ? 2u << 20 : 1u << 20;
 }
 
+/*
+ * Index entries for rows: a table's index has about one entry per 10 to 20
+ * rows (libc, libstdc++, python3.11), and at least 2 (see unwind_index.h);
+ * room for one per 4 rows leaves the rows array to fill first.
+ */
+uint32_t unwind_index_max(uint32_t rows)
+{
+	return rows / 4 + 2 * LT_UNWIND_MAX_TABLES;
+}
+
 void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k)
 {
+	const struct unwind_cache_maps maps = {
+		.rows_fd = k->rows_fd,
+		.tables_fd = k->tables_fd,
+		.index_fd = k->index_fd,
+		.files_fd = k->files_fd,
+		.rows_max = k->rows_max,
+		.tables_max = k->tables_max,
+		.index_max = k->index_max,
+	};
+
 	memset(u, 0, sizeof(*u));
-	unwind_cache_init(&u->cache, k->rows_fd, k->tables_fd, k->rows_max,
-			  k->tables_max);
-	u->cache.files_fd = k->files_fd;
+	unwind_cache_init(&u->cache, &maps);
 	u->procs_fd = k->procs_fd;
 	u->walk_gen = k->walk_gen;
 }

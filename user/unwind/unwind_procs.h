@@ -52,6 +52,9 @@ bool unwind_want_find_vma(void);
  */
 uint32_t unwind_rows_max(bool system_wide);
 
+/* The size of the tables' index array for a rows array of rows. */
+uint32_t unwind_index_max(uint32_t rows);
+
 void unwind_procs_init(struct unwind_procs *u, const struct kmaps_unwind *k);
 void unwind_procs_free(struct unwind_procs *u);
 
