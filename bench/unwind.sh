@@ -13,17 +13,24 @@
 #     (and with dwarf walking every stack: no memo) and fp; --sample 512K with dwarf, with fp, and with the build before
 #     the unwinder (LEAKTRACE_OLD=path/to/leaktrace, optional) against the
 #     entry probes alone (the traps sampling cannot avoid).
-#  4. early: how many of a command's first blocks are walked by its tables
+#  4. kwalk: the same slopes in the programs' own run time
+#     (kernel.bpf_stats_enabled; no trap or scheduling noise): the walk at
+#     the return of an allocator call (default probes: one program runs at
+#     entry and return, so a walk costs twice the average's slope), in
+#     deep_loop and in deep_loop linked statically (its frames then sit
+#     in an 8 000-row table, as libc's in a 28 000-row one), and the
+#     yardstick's return program.
+#  5. early: how many of a command's first blocks are walked by its tables
 #     (-c malloc_loop 3000 1 100: 3000 leaked blocks in about 15 ms), and
 #     how long after a dlopen the library's table is used
 #     (bench/dlopen_delay on tests/targets/bin/libunwind_late.so, make
 #     targets): ROUNDS runs each.
 # Medians of ROUNDS runs, alternating.
-# Usage: bench/unwind.sh [walk|goals|early|all] [PAIRS] [ROUNDS]
+# Usage: bench/unwind.sh [walk|goals|kwalk|early|all] [PAIRS] [ROUNDS]
 set -eu
 cd "$(dirname "$0")/.."
 part=all
-case ${1:-} in walk | goals | early | all) part=$1 && shift ;; esac
+case ${1:-} in walk | goals | kwalk | early | all) part=$1 && shift ;; esac
 pairs=${1:-200000}
 rounds=${2:-5}
 out=build/bench
@@ -32,6 +39,8 @@ old=${LEAKTRACE_OLD:-}
 mkdir -p "$out"
 cc -O2 -fno-omit-frame-pointer -fno-builtin -o "$out/deep_loop" bench/deep_loop.c
 cc -O2 -fno-builtin -pthread -o "$out/malloc_loop" bench/malloc_loop.c
+cc -O2 -static -fno-omit-frame-pointer -fno-builtin -o "$out/deep_loop_static" \
+	bench/deep_loop.c
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -202,9 +211,79 @@ walk() {
 	printf "%-26s %9s %9s %9s  (ns per op)\n" "Python (py_work.py)" "$1" "$2" "$3"
 }
 
+# "ns runs" of the programs named $1 so far (bpftool's run_time_ns).
+prog_stats() {
+	bpftool prog show -j | python3 -c '
+import json, sys
+t = c = 0
+for p in json.load(sys.stdin):
+    if p.get("name") == sys.argv[1]:
+        t += p.get("run_time_ns", 0)
+        c += p.get("run_cnt", 0)
+print(t, c)' "$1"
+}
+
+# Average ns per run of program $1 over 3 s while the rest runs; the
+# command must run longer and is stopped (pkill $2) afterwards.
+prog_ns() {
+	prog=$1 victim=$2
+	shift 2
+	"$@" >/dev/null 2>&1 &
+	bg=$!
+	sleep 2
+	a=$(prog_stats "$prog")
+	sleep 3
+	b=$(prog_stats "$prog")
+	pkill -f "$victim" || true
+	wait $bg 2>/dev/null || true
+	echo "$a $b" | awk '{ printf "%.1f\n", ($3 - $1) / ($4 - $2) }'
+}
+
+# Kernel ns per frame of MODE's walk in deep_loop binary $2: the slope of
+# the medians at depths 5 and 50 (twice the average's: see the top).
+kframe() {
+	mode=$1 bin=$2
+	for d in 5 50; do
+		: >"$out/k_$d"
+		i=0
+		while [ $i -lt "$rounds" ]; do
+			LEAKTRACE_NO_WALK_MEMO=1 prog_ns alloc_session \
+				"deep_loop[_a-z]* 1000000000 $d" ./leaktrace \
+				--unwind="$mode" -c "$bin 1000000000 $d" 3600 \
+				>>"$out/k_$d"
+			i=$((i + 1))
+		done
+	done
+	awk -v a="$(median <"$out/k_5")" -v b="$(median <"$out/k_50")" \
+		'BEGIN { printf "%.0f", 2 * (b - a) / 45 }'
+}
+
+kwalk() {
+	old=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -q kernel.bpf_stats_enabled=1
+	[ -x "$floor" ] || make -s "$floor"
+	echo "native walk, kernel time (bpf_stats): ns per frame, slope 5 -> 50, median of $rounds"
+	echo "deep_loop: dwarf $(kframe dwarf "$out/deep_loop")," \
+		"fp $(kframe fp "$out/deep_loop")"
+	echo "deep_loop static: dwarf $(kframe dwarf "$out/deep_loop_static")"
+	for n in 5 50; do
+		: >"$out/kf_$n"
+		i=0
+		while [ $i -lt "$rounds" ]; do
+			prog_ns count_return "malloc_loop 1000000000" "$floor" run \
+				--frames $n "$out/malloc_loop" 1000000000 >>"$out/kf_$n"
+			i=$((i + 1))
+		done
+	done
+	awk -v a="$(median <"$out/kf_5")" -v b="$(median <"$out/kf_50")" \
+		'BEGIN { printf "one user read + one map lookup: %.0f ns\n", (b - a) / 45 }'
+	sysctl -q kernel.bpf_stats_enabled="$old"
+}
+
 case $part in
 walk) walk ;;
+kwalk) kwalk ;;
 goals) goals ;;
 early) early ;;
-all) walk && echo && goals && echo && early ;;
+all) walk && echo && kwalk && echo && goals && echo && early ;;
 esac
