@@ -81,7 +81,7 @@ uint32_t unwind_rows_max(bool system_wide)
 }
 
 /*
- * Index entries for rows: a table's index has about one entry per 10 to 20
+ * Index entries for rows: a table's index has about one entry per 10 to 30
  * rows (libc, libstdc++, python3.11), and at least 2 (see unwind_index.h);
  * room for one per 4 rows leaves the rows array to fill first.
  */

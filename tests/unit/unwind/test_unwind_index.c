@@ -61,7 +61,7 @@ static void check_file(const char *path)
 		fail_msg("no table for %s", path);
 	assert_int_equal(unwind_index_build(t.rows, t.n, &ix), 0);
 	assert_buckets_bounded(&ix, t.n);
-	/* Small: well under one entry per row (10 to 20 rows an entry). */
+	/* Small: well under one entry per row (10 to 30 rows an entry). */
 	assert_true(ix.n < t.n / 4);
 	assert_same_rows(&t, &ix, 3);
 	unwind_index_free(&ix);
