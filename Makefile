@@ -39,17 +39,17 @@ ALL_CFLAGS = $(LT_CFLAGS) $(CFLAGS) $(SAN_CFLAGS) $(EXTRA_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf -Wall -Wno-unused-function
 
-LIBS := -lbpf -lelf -ldw -lz -lcapstone -lm -lstdc++
+LIBS := -lbpf -lelf -ldw -lz -lcapstone -liberty -lm
 ifeq ($(STATIC),1)
 # A self-contained binary for production hosts: BPF is embedded in the
 # skeleton, libraries are linked statically.
 LDFLAGS += -static
-LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone -lm -lstdc++
+LIBS := -lbpf -ldw -lelf -lz -llzma -lbz2 -lzstd -lpthread -ldl -lcapstone -liberty -lm
 endif
 
 # Debian packages needed to build, test and run the demo.
 DEPS := clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev \
-	libcmocka-dev libcapstone-dev pkg-config make gcc python3 \
+	libcmocka-dev libcapstone-dev libiberty-dev pkg-config make gcc python3 \
 	python3-flask gunicorn cppcheck clang-format util-linux procps \
 	liblzma-dev libbz2-dev libzstd-dev \
 	libdebuginfod1 debuginfod \

@@ -28,6 +28,7 @@
 #include "core/session_priv.h"
 #include "core/snapshot.h"
 #include "core/stacks.h"
+#include "sym/demangle.h"
 #include "unwind/unwind_procs.h"
 
 #define POLL_MS 100
@@ -295,6 +296,7 @@ static void teardown(struct session *s)
 	free(s->execs);
 	if (s->unwind_on)
 		unwind_procs_free(&s->unwind);
+	demangle_forget();
 }
 
 /*

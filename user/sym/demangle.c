@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * C++ names through __cxa_demangle, each demangled once; Rust's legacy
- * names (Itanium-shaped) then lose their hash and escapes.
+ * C++ and Rust names through libiberty's demanglers (the code behind
+ * __cxa_demangle and c++filt), each demangled once. The streaming forms
+ * are used so that a name whose back-references expand exponentially
+ * costs no more than DEMANGLE_MAX_PLAIN bytes of output.
  */
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libiberty/demangle.h>
 
 #include "sym/demangle.h"
 
-/* libstdc++'s demangler (cxxabi.h is C++ only). */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-			    int *status);
+/* As __cxa_demangle prints: parameters, const and volatile. */
+#define DM_OPTIONS (DMGL_PARAMS | DMGL_ANSI)
 
-#define MAX_NAME 4096 /* longer names are left mangled */
+#define MAX_NAME  4096 /* longer names are left mangled */
+/* Back-references can make a short name demangle to a huge one. */
+#define TRUNCATED "..."
 
 struct dm_entry {
 	char *mangled;
@@ -56,123 +61,62 @@ static int grow_table(void)
 	return 0;
 }
 
-/* Rust legacy: the last path segment is "h" and 16 hex digits. */
-static char *rust_hash(char *plain)
-{
-	size_t len = strlen(plain), i;
-	char *h;
-
-	if (len < 19)
-		return NULL;
-	h = plain + len - 19;
-	if (strncmp(h, "::h", 3))
-		return NULL;
-	for (i = 3; i < 19; i++)
-		if (!strchr("0123456789abcdef", h[i]))
-			return NULL;
-	return h;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* "$LT$" -> '<', "$u20$" -> ' '...: the character, or 0 if none. */
-static char rust_escape(const char *s, size_t *used)
-{
-	static const struct {
-		const char *esc;
-		char c;
-	} table[] = { { "$SP$", '@' }, { "$BP$", '*' }, { "$RF$", '&' },
-		      { "$LT$", '<' }, { "$GT$", '>' }, { "$LP$", '(' },
-		      { "$RP$", ')' }, { "$C$", ',' } };
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		size_t n = strlen(table[i].esc);
-
-		if (!strncmp(s, table[i].esc, n)) {
-			*used = n;
-			return table[i].c;
-		}
-	}
-	if (s[1] != 'u' || (hi = hex_digit(s[2])) < 0 ||
-	    (lo = hex_digit(s[3])) < 0 || s[4] != '$')
-		return 0;
-	/* Printable ASCII only: the name goes to terminals and JSON. */
-	if (hi * 16 + lo < 0x20 || hi * 16 + lo > 0x7e)
-		return 0;
-	*used = 5;
-	return (char)(hi * 16 + lo);
-}
-
-/* Does the mangled name end in a Rust legacy hash ("17h" 16 hex "E")? */
-static bool rust_mangled(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len > 23 && !strncmp(name, "_ZN", 3) && name[len - 1] == 'E' &&
-	       !strncmp(name + len - 20, "17h", 3);
-}
-
-static bool path_sep(const char *s)
-{
-	return (s[0] == '.' && s[1] == '.') || (s[0] == ':' && s[1] == ':');
-}
-
 /*
- * In place (the result is never longer): drop the hash, turn ".." into
- * "::" and escapes into their characters; a segment escaped with a
- * leading "_$" loses the underscore.
+ * Output goes to a fixed buffer; once it is full, the demangler is left by
+ * longjmp, which is safe because libiberty's callback demanglers keep all
+ * their state on the stack. Static: the sink is written through a pointer
+ * between setjmp and longjmp (the table makes this single-threaded anyway).
  */
-static void rust_legacy(char *plain)
+static struct dm_sink {
+	char buf[DEMANGLE_MAX_PLAIN + 1];
+	size_t len;
+	jmp_buf full;
+} sink;
+
+static void sink_put(const char *s, size_t n, void *opaque)
 {
-	char *hash = rust_hash(plain), *in = plain, *out = plain;
-	bool segment_start = true;
+	struct dm_sink *k = opaque;
+	size_t room = DEMANGLE_MAX_PLAIN - k->len;
 
-	if (!hash)
-		return;
-	*hash = '\0';
-	while (*in) {
-		size_t used;
-		char c;
-
-		if (segment_start && in[0] == '_' && in[1] == '$') {
-			in++;
-			segment_start = false;
-			continue;
-		}
-		segment_start = path_sep(in);
-		if (segment_start) {
-			*out++ = ':';
-			*out++ = ':';
-			in += 2;
-			continue;
-		}
-		if (in[0] == '$' && (c = rust_escape(in, &used))) {
-			*out++ = c;
-			in += used;
-			continue;
-		}
-		*out++ = *in++;
+	if (n > room) {
+		memcpy(k->buf + k->len, s, room);
+		k->len = DEMANGLE_MAX_PLAIN;
+		longjmp(k->full, 1);
 	}
-	*out = '\0';
+	memcpy(k->buf + k->len, s, n);
+	k->len += n;
+}
+
+/* Rust's own scheme first (legacy names are Itanium-shaped), then C++. */
+static bool demangle_into_sink(const char *name)
+{
+	sink.len = 0;
+	if (rust_demangle_callback(name, DM_OPTIONS, sink_put, &sink))
+		return true;
+	sink.len = 0;
+	return cplus_demangle_v3_callback(name, DM_OPTIONS, sink_put, &sink);
+}
+
+/* The plain name (cut at DEMANGLE_MAX_PLAIN), or NULL if there is none. */
+static char *demangle_bounded(const char *name)
+{
+	if (setjmp(sink.full)) {
+		memcpy(sink.buf + DEMANGLE_MAX_PLAIN - strlen(TRUNCATED),
+		       TRUNCATED, strlen(TRUNCATED));
+		return strndup(sink.buf, DEMANGLE_MAX_PLAIN);
+	}
+	if (!demangle_into_sink(name) || !sink.len)
+		return NULL;
+	return strndup(sink.buf, sink.len);
 }
 
 const char *demangle_name(const char *name)
 {
 	struct dm_entry *e;
-	char *plain;
-	int status = 0;
 	size_t i;
 
-	if (!name || name[0] != '_' || name[1] != 'Z' ||
+	/* Itanium (C++, Rust legacy) or Rust v0 */
+	if (!name || name[0] != '_' || (name[1] != 'Z' && name[1] != 'R') ||
 	    strnlen(name, MAX_NAME) >= MAX_NAME)
 		return name;
 	if (2 * (table_used + 1) > table_cap && grow_table())
@@ -182,17 +126,21 @@ const char *demangle_name(const char *name)
 		if (!strcmp(table[i].mangled, name))
 			return table[i].plain ? table[i].plain : name;
 	e = &table[i];
-	plain = __cxa_demangle(name, NULL, NULL, &status);
 	e->mangled = strdup(name);
-	if (!e->mangled) {
-		free(plain);
+	if (!e->mangled)
 		return name;
-	}
-	e->plain = status == 0 ? plain : NULL;
-	if (status)
-		free(plain);
-	else if (rust_mangled(name))
-		rust_legacy(plain);
+	e->plain = demangle_bounded(name);
 	table_used++;
 	return e->plain ? e->plain : name;
+}
+
+void demangle_forget(void)
+{
+	for (size_t i = 0; i < table_cap; i++) {
+		free(table[i].mangled);
+		free(table[i].plain);
+	}
+	free(table);
+	table = NULL;
+	table_cap = table_used = 0;
 }

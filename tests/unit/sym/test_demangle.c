@@ -52,6 +52,21 @@ static void test_rust_legacy(void **state)
 			    "a$u0a$");
 }
 
+static void test_rust_v0(void **state)
+{
+	/* rustc -C symbol-mangling-version=v0; c++filt -s rust agrees but
+	 * for the crate hashes, which it prints as [fdfd2bd8633a6659]. */
+	assert_string_equal(
+		demangle_name("_RNvCsfq2Zq5gqAK1_2v012leak_vectors"),
+		"v0::leak_vectors");
+	assert_string_equal(
+		demangle_name(
+			"_RINvNvMs2_NtCslNYArtu3iFV_5alloc7raw_vecINtB8_11RawVecInnerpE7reserve21do_reserve_and_handleNtNtBa_5alloc6GlobalEBa_"),
+		"<alloc::raw_vec::RawVecInner<_>>::reserve::do_reserve_and_handle::<alloc::alloc::Global>");
+	/* Not v0 after all: kept. */
+	assert_string_equal(demangle_name("_Rgarbage"), "_Rgarbage");
+}
+
 static void test_not_mangled(void **state)
 {
 	const char *c = "malloc";
@@ -77,13 +92,65 @@ static void test_cached(void **state)
 	assert_ptr_equal(demangle_name("_Z5f0042v"), first);
 }
 
+/* f(A..., A..., ...): 507 bytes that refer back 200 times, 20 KB plain. */
+static void test_long_result_cut(void **state)
+{
+	char name[1024], *at = name;
+	const char *plain;
+
+	at += sprintf(at, "_Z1f100");
+	memset(at, 'A', 100);
+	at += 100;
+	for (int i = 0; i < 200; i++)
+		at += sprintf(at, "S_");
+	plain = demangle_name(name);
+	assert_int_equal(strlen(plain), DEMANGLE_MAX_PLAIN);
+	assert_int_equal(strncmp(plain, "f(AAAA", 6), 0);
+	assert_string_equal(plain + DEMANGLE_MAX_PLAIN - 3, "...");
+}
+
+/* A<B, B>, A<A<B, B>, A<B, B> >, ...: each argument twice the last, so
+ * 30 of them would print 2^30 times; the output stops at the bound. */
+static void test_doubling_result_cut(void **state)
+{
+	char name[512], *at = name;
+	const char *plain;
+
+	at += sprintf(at, "_Z1f1AI1BS0_E");
+	for (int j = 1; j < 30; j++)
+		at += sprintf(at, "S_IS%c_S%c_E",
+			      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[j],
+			      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[j]);
+	plain = demangle_name(name);
+	assert_int_equal(strlen(plain), DEMANGLE_MAX_PLAIN);
+	assert_int_equal(strncmp(plain, "f(A<B, B>, A<A<B, B>, A<B, B> >", 31),
+			 0);
+}
+
+static void test_forget(void **state)
+{
+	const char *first = demangle_name("_Z6forgetv");
+
+	assert_string_equal(first, "forget()");
+	demangle_forget();
+	/* Demangled again into a fresh table. */
+	assert_string_equal(demangle_name("_Z6forgetv"), "forget()");
+	assert_string_equal(demangle_name("_Znwm"),
+			    "operator new(unsigned long)");
+	demangle_forget();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_names),
 		cmocka_unit_test(test_rust_legacy),
+		cmocka_unit_test(test_rust_v0),
 		cmocka_unit_test(test_not_mangled),
 		cmocka_unit_test(test_cached),
+		cmocka_unit_test(test_long_result_cut),
+		cmocka_unit_test(test_doubling_result_cut),
+		cmocka_unit_test(test_forget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
