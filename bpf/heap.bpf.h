@@ -54,13 +54,57 @@ static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
 	return true;
 }
 
-/* The recorded block at addr, or NULL. */
-static __always_inline struct lt_alloc_info *lookup_block(__u32 tgid,
-							  __u64 addr)
+/*
+ * Freed blocks keep their entry, as a free slot (count_w 0), for the next
+ * block at that address (allocators hand addresses back out at once): a
+ * free and the next allocation then write in place instead of deleting
+ * and inserting, the two dearest map operations. Slots are claimed by
+ * compare-and-swap on count_w; sweep_blocks deletes the slots left over.
+ * Set by the loader where the kernel has what this needs (5.14+).
+ */
+const volatile bool reuse_blocks = false;
+
+#define LT_SLOT_SWEPT (~0ULL) /* count_w of a slot the sweep is deleting */
+
+/* Free slots kept, summed over CPUs by user space to know when to sweep. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} free_slots SEC(".maps");
+
+static __always_inline void free_slots_add(__s64 n)
+{
+	__u32 zero = 0;
+	__s64 *v = bpf_map_lookup_elem(&free_slots, &zero);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool weight_live(__u64 w)
+{
+	return w && w != LT_SLOT_SWEPT;
+}
+
+/* The entry at addr, live block or free slot, or NULL. */
+static __always_inline struct lt_alloc_info *lookup_slot(__u32 tgid, __u64 addr)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 
 	return bpf_map_lookup_elem(&allocs, &key);
+}
+
+/* The recorded block at addr, or NULL. */
+static __always_inline struct lt_alloc_info *lookup_block(__u32 tgid,
+							  __u64 addr)
+{
+	struct lt_alloc_info *b = lookup_slot(tgid, addr);
+
+	if (b && reuse_blocks && !weight_live(b->count_w))
+		return NULL;
+	return b;
 }
 
 /* Sampling leaves most blocks out: missing them is normal then. */
@@ -70,14 +114,35 @@ static __always_inline void count_unknown_free(void)
 		count(LT_C_FREE_UNKNOWN);
 }
 
+/*
+ * Take a live block's weight, leaving a free slot: the caller that gets
+ * it non-zero owns the block's retirement (a racing free, or the sweep,
+ * gets 0).
+ */
+static __always_inline __u64 claim_weight(struct lt_alloc_info *b)
+{
+	__u64 w = b->count_w;
+
+	if (!weight_live(w) ||
+	    __sync_val_compare_and_swap(&b->count_w, w, 0) != w)
+		return 0;
+	return w;
+}
+
 static __always_inline void retire_block(__u32 tgid, __u64 addr,
-					 const struct lt_alloc_info *found)
+					 struct lt_alloc_info *found)
 {
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_alloc_info info = *found;
 
-	if (bpf_map_delete_elem(&allocs, &key))
+	if (reuse_blocks) {
+		info.count_w = claim_weight(found);
+		if (!info.count_w)
+			return; /* a racing free got it */
+		free_slots_add(1);
+	} else if (bpf_map_delete_elem(&allocs, &key)) {
 		return; /* a racing free got it */
+	}
 	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
 		 -(__s64)info.count_w);
 }
@@ -90,6 +155,37 @@ static __always_inline void untrack_block(__u32 tgid, __u64 addr)
 		retire_block(tgid, addr, found);
 	else
 		count_unknown_free();
+}
+
+/*
+ * Record info in the entry already at addr: a free slot, or a live block
+ * whose free was missed (retired first). False if there is none, or the
+ * sweep is deleting it (then it is deleted here, for a fresh insert).
+ */
+static __always_inline bool reuse_slot(__u32 tgid, __u64 addr,
+				       const struct lt_alloc_info *info)
+{
+	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
+	struct lt_alloc_info *slot = bpf_map_lookup_elem(&allocs, &key);
+
+	if (!slot)
+		return false;
+	if (slot->count_w == LT_SLOT_SWEPT) {
+		bpf_map_delete_elem(&allocs, &key);
+		return false;
+	}
+	if (slot->count_w) {
+		count(LT_C_FREE_MISSED);
+		retire_block(tgid, addr, slot);
+	}
+	slot->size = info->size;
+	slot->stack_id = info->stack_id;
+	slot->ts_ns = info->ts_ns;
+	/* Publishes the fields above: a reader trusts them once live. */
+	if (__sync_val_compare_and_swap(&slot->count_w, 0, info->count_w))
+		return false;
+	free_slots_add(-1);
+	return true;
 }
 
 /*
@@ -128,8 +224,15 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	block_weight(size, &info.size, &info.count_w);
 	if (!stat_add(tgid, stack_id, info.ts_ns, info.size, info.count_w))
 		return;
+	if (reuse_blocks && reuse_slot(tgid, addr, &info))
+		return;
 	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
-	if (err == -EEXIST) {
+	if (err == -EEXIST && reuse_blocks) {
+		/* A slot appeared meanwhile (a racing sweep's, or a free's). */
+		if (reuse_slot(tgid, addr, &info))
+			return;
+		err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
+	} else if (err == -EEXIST) {
 		/* The free of the old block was missed: retire it first. */
 		count(LT_C_FREE_MISSED);
 		untrack_block(tgid, addr);
@@ -140,6 +243,65 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 		stat_add(tgid, stack_id, info.ts_ns, -(__s64)info.size,
 			 -(__s64)info.count_w);
 	}
+}
+
+/*
+ * What sweep_blocks also drops: blocks of a process from before its exec
+ * (they went with the old image), by process: exec time in, count out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct lt_sweep_exec);
+} sweep_execs SEC(".maps");
+
+/* Free slots the sweep deleted, over the run. */
+__u64 sweep_deleted;
+
+/* Delete an entry whose count_w was w, if the sweep can claim it. */
+static __always_inline bool sweep_claim(struct lt_alloc_key *key,
+					struct lt_alloc_info *b, __u64 w)
+{
+	if (__sync_val_compare_and_swap(&b->count_w, w, LT_SLOT_SWEPT) != w)
+		return false;
+	bpf_map_delete_elem(&allocs, key);
+	return true;
+}
+
+static long sweep_one(struct bpf_map *map, struct lt_alloc_key *key,
+		      struct lt_alloc_info *b, void *ctx)
+{
+	struct lt_alloc_info info = *b;
+	struct lt_sweep_exec *e;
+
+	if (info.count_w == LT_SLOT_SWEPT) {
+		bpf_map_delete_elem(&allocs, key); /* one left half-deleted */
+		return 0;
+	}
+	if (!info.count_w) {
+		/* user space zeroed free_slots; only the sweep runs this */
+		if (sweep_claim(key, b, 0))
+			sweep_deleted++;
+		return 0;
+	}
+	e = bpf_map_lookup_elem(&sweep_execs, &key->tgid);
+	if (!e || info.ts_ns >= e->exec_ns ||
+	    !sweep_claim(key, b, info.count_w))
+		return 0;
+	stat_add(key->tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
+		 -(__s64)info.count_w);
+	__sync_fetch_and_add(&e->dropped, 1);
+	return 0;
+}
+
+/* Run by user space (test_run): deletes free slots and blocks from before
+ * an exec, each claimed as a free would claim it. */
+SEC("syscall")
+int sweep_blocks(void *ctx)
+{
+	bpf_for_each_map_elem(&allocs, sweep_one, NULL, 0);
+	return 0;
 }
 
 #endif /* LT_HEAP_BPF_H */

@@ -69,6 +69,12 @@ struct lt_alloc_info {
 	__u64 count_w; /* blocks counted for it (LT_COUNT_ONE units if sampled) */
 };
 
+/* An exec whose older blocks the sweep drops, and how many it dropped. */
+struct lt_sweep_exec {
+	__u64 exec_ns; /* CLOCK_MONOTONIC of the exec */
+	__u64 dropped;
+};
+
 /*
  * Byte sampling (--sample): tables of -ln(u) for exponential gaps and of
  * g(x) = x / (1 - exp(-x)) for weights, x = size / period in

@@ -329,6 +329,24 @@ static int poll_timeout_ms(const struct session *s, uint64_t now)
 	return left < POLL_MS ? (int)left : POLL_MS;
 }
 
+/* Freed blocks' slots the kernel keeps: deleted once there are many. */
+static void sweep_free_slots(struct session *s)
+{
+	uint64_t now = monotime_ns();
+	long swept;
+
+	if (now - s->last_sweep_ns < 1000000000ULL)
+		return;
+	s->last_sweep_ns = now;
+	swept = kmaps_sweep_free_slots(s->tracer.maps);
+	if (swept < 0 && !s->sweep_failed)
+		lt_warn("cannot delete freed blocks' slots (%s): the block map may fill (alloc_map_full)",
+			strerror((int)-swept));
+	s->sweep_failed = swept < 0;
+	if (swept > 0)
+		lt_debug("deleted %ld slots of freed blocks", swept);
+}
+
 static int run_loop(struct session *s)
 {
 	int err = 0;
@@ -346,6 +364,7 @@ static int run_loop(struct session *s)
 		procs_refresh_modules(&s->procs);
 		session_events_sync_python(s);
 		release_exited_probes(s);
+		sweep_free_slots(s);
 		if (all_targets_gone(s))
 			break;
 		if (monotime_ns() - s->last_report_ns < s->opts->interval_ns)

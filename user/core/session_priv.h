@@ -33,6 +33,8 @@ struct session {
 	struct exporter *exp;	   /* --svg, --pprof, --pyroscope */
 	uint64_t stacks_reclaimed; /* deleted from the kernel's map */
 	uint64_t start_ns, last_report_ns;
+	uint64_t last_sweep_ns; /* the free-slot check, once a second */
+	bool sweep_failed;	/* said once */
 	long reports;
 	bool system_wide;
 	bool targets_gone;

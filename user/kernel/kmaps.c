@@ -18,6 +18,9 @@
 
 struct kmaps {
 	int counters, stats, allocs, stacks, targets, py_procs, events;
+	int sweep_prog, sweep_execs, free_slots; /* sweep_prog -1: none */
+	volatile uint64_t *sweep_deleted;
+	uint32_t allocs_max;
 	struct kmaps_unwind unwind;
 };
 
@@ -30,6 +33,13 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 	k->counters = bpf_map__fd(skel->maps.counters);
 	k->stats = bpf_map__fd(skel->maps.stats);
 	k->allocs = bpf_map__fd(skel->maps.allocs);
+	k->allocs_max = bpf_map__max_entries(skel->maps.allocs);
+	k->sweep_prog = skel->rodata->reuse_blocks
+				? bpf_program__fd(skel->progs.sweep_blocks)
+				: -1;
+	k->sweep_execs = bpf_map__fd(skel->maps.sweep_execs);
+	k->free_slots = bpf_map__fd(skel->maps.free_slots);
+	k->sweep_deleted = (volatile uint64_t *)&skel->bss->sweep_deleted;
 	k->stacks = bpf_map__fd(skel->maps.stacks);
 	k->targets = bpf_map__fd(skel->maps.targets);
 	k->py_procs = bpf_map__fd(skel->maps.py_procs);
@@ -392,6 +402,87 @@ static void unaccount(const struct kmaps *k, const struct lt_alloc_info *b,
 	bpf_map_update_elem(k->stats, &key, &st, BPF_EXIST);
 }
 
+/* The free slots counted on each CPU (ncpu of them), or -errno. */
+static int read_free_slots(const struct kmaps *k, __s64 *per_cpu)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(k->free_slots, &zero, per_cpu) ? -errno : 0;
+}
+
+long kmaps_free_slots(const struct kmaps *k)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__s64 *per_cpu;
+	long sum = 0;
+
+	if (k->sweep_prog < 0 || ncpu <= 0)
+		return 0;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (per_cpu && !read_free_slots(k, per_cpu))
+		for (int c = 0; c < ncpu; c++)
+			sum += per_cpu[c];
+	free(per_cpu);
+	return sum;
+}
+
+/*
+ * The count restarts from zero as the sweep deletes every slot (it is a
+ * hint for when to sweep: frees racing the sweep may leave it a little
+ * off, slots of exited processes deleted with them count until then).
+ */
+static void zero_free_slots(const struct kmaps *k)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__s64 *zeros = ncpu > 0 ? calloc(ncpu, sizeof(*zeros)) : NULL;
+	__u32 zero = 0;
+
+	if (zeros)
+		bpf_map_update_elem(k->free_slots, &zero, zeros, BPF_ANY);
+	free(zeros);
+}
+
+/* Hand the execs to the sweep, run it, and read back what it dropped. */
+static long sweep(const struct kmaps *k, struct kmaps_exec *execs, size_t n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	struct lt_sweep_exec e;
+	long dropped = 0;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		__u32 key = execs[i].tgid;
+
+		e = (struct lt_sweep_exec){ .exec_ns = execs[i].exec_ns };
+		bpf_map_update_elem(k->sweep_execs, &key, &e, BPF_ANY);
+	}
+	zero_free_slots(k);
+	err = bpf_prog_test_run_opts(k->sweep_prog, &run) ? -errno : 0;
+	for (i = 0; i < n; i++) {
+		__u32 key = execs[i].tgid;
+
+		execs[i].dropped = 0;
+		if (!bpf_map_lookup_elem(k->sweep_execs, &key, &e))
+			execs[i].dropped = e.dropped;
+		dropped += execs[i].dropped;
+		bpf_map_delete_elem(k->sweep_execs, &key);
+	}
+	return err ? err : dropped;
+}
+
+long kmaps_sweep_free_slots(const struct kmaps *k)
+{
+	uint64_t before = *k->sweep_deleted;
+	long err;
+
+	if (k->sweep_prog < 0 ||
+	    kmaps_free_slots(k) < (long)(k->allocs_max / 16))
+		return 0;
+	err = sweep(k, NULL, 0);
+	return err < 0 ? err : (long)(*k->sweep_deleted - before);
+}
+
 long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
 		       size_t n, uint64_t epoch_ns)
 {
@@ -401,6 +492,8 @@ long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
 
 	if (!n)
 		return 0;
+	if (k->sweep_prog >= 0)
+		return sweep(k, execs, n);
 	for (i = 0; i < n; i++)
 		execs[i].dropped = 0;
 	kmaps_walk(k->allocs, sizeof(struct lt_alloc_key),

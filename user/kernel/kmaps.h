@@ -77,10 +77,21 @@ struct kmaps_exec {
  * old image), taking them out of their aggregates, in one walk of the block
  * map for all of them (a walk costs the map's size, not its contents).
  * execs must be sorted by tgid, one entry each. epoch_ns: the age bucket
- * width (0: none). Returns the blocks dropped.
+ * width (0: none). Where freed blocks are kept as slots the kernel's sweep
+ * does it (and deletes the slots), racing no free. Returns the blocks
+ * dropped.
  */
 long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
 		       size_t n, uint64_t epoch_ns);
+
+/*
+ * Where the kernel keeps freed blocks' entries for reuse: how many it
+ * keeps, and deleting them all once they take a sixteenth of the block
+ * map (a walk of it). The sweep returns how many it deleted (0 if it was
+ * not due), or -errno.
+ */
+long kmaps_free_slots(const struct kmaps *k);
+long kmaps_sweep_free_slots(const struct kmaps *k);
 
 /* The ring of mapping, fork, exit and new-stack events. */
 struct ring_buffer *kmaps_event_ring(const struct kmaps *k,

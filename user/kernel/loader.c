@@ -311,6 +311,31 @@ static void choose_thread_store(struct leaktrace_bpf *skel)
 	}
 }
 
+/*
+ * Freed blocks kept as slots for their address's next block, claimed by
+ * compare-and-swap and swept by a syscall program (5.14+ for all three);
+ * else every free deletes its entry.
+ */
+static void choose_block_reuse(struct leaktrace_bpf *skel)
+{
+	const char *why = NULL;
+
+	if (env_flag("LEAKTRACE_NO_BLOCK_REUSE"))
+		why = "LEAKTRACE_NO_BLOCK_REUSE is set";
+	else if (!kernel_at_least(5, 14) ||
+		 libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) != 1 ||
+		 libbpf_probe_bpf_helper(BPF_PROG_TYPE_SYSCALL,
+					 BPF_FUNC_for_each_map_elem, NULL) != 1)
+		why = "the kernel lacks syscall programs (5.14)";
+	skel->rodata->reuse_blocks = !why;
+	bpf_program__set_autoload(skel->progs.sweep_blocks, !why);
+	if (why)
+		lt_debug("freed blocks: deleted at each free (%s)", why);
+	else
+		lt_debug(
+			"freed blocks: kept for their address's next block, swept");
+}
+
 int loader_open(struct tracer *t, const struct options *opts)
 {
 	int err;
@@ -341,6 +366,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 	choose_probe_programs(t);
 	choose_syscall_programs(t);
 	choose_thread_store(t->skel);
+	choose_block_reuse(t->skel);
 	unwind_configure(t->skel, opts);
 
 	err = leaktrace_bpf__load(t->skel);
