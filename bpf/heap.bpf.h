@@ -160,7 +160,8 @@ static __always_inline void untrack_block(__u32 tgid, __u64 addr)
 /*
  * Record info in the entry already at addr: a free slot, or a live block
  * whose free was missed (retired first). False if there is none, or the
- * sweep is deleting it (then it is deleted here, for a fresh insert).
+ * sweep is deleting it (it deletes by key: deleting it here and inserting
+ * anew could have the sweep delete the new block).
  */
 static __always_inline bool reuse_slot(__u32 tgid, __u64 addr,
 				       const struct lt_alloc_info *info)
@@ -168,12 +169,8 @@ static __always_inline bool reuse_slot(__u32 tgid, __u64 addr,
 	struct lt_alloc_key key = { .tgid = tgid, .addr = addr };
 	struct lt_alloc_info *slot = bpf_map_lookup_elem(&allocs, &key);
 
-	if (!slot)
+	if (!slot || slot->count_w == LT_SLOT_SWEPT)
 		return false;
-	if (slot->count_w == LT_SLOT_SWEPT) {
-		bpf_map_delete_elem(&allocs, &key);
-		return false;
-	}
 	if (slot->count_w) {
 		count(LT_C_FREE_MISSED);
 		retire_block(tgid, addr, slot);
@@ -228,7 +225,7 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 		return;
 	err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
 	if (err == -EEXIST && reuse_blocks) {
-		/* A slot appeared meanwhile (a racing sweep's, or a free's). */
+		/* The sweep was deleting the slot: by now it has, mostly. */
 		if (reuse_slot(tgid, addr, &info))
 			return;
 		err = bpf_map_update_elem(&allocs, &key, &info, BPF_NOEXIST);
@@ -276,7 +273,7 @@ static long sweep_one(struct bpf_map *map, struct lt_alloc_key *key,
 	struct lt_sweep_exec *e;
 
 	if (info.count_w == LT_SLOT_SWEPT) {
-		bpf_map_delete_elem(&allocs, key); /* one left half-deleted */
+		bpf_map_delete_elem(&allocs, key); /* a delete that failed */
 		return 0;
 	}
 	if (!info.count_w) {
@@ -295,8 +292,10 @@ static long sweep_one(struct bpf_map *map, struct lt_alloc_key *key,
 	return 0;
 }
 
-/* Run by user space (test_run): deletes free slots and blocks from before
- * an exec, each claimed as a free would claim it. */
+/*
+ * Run by user space (test_run): deletes free slots and blocks from before
+ * an exec, each claimed as a free would claim it.
+ */
 SEC("syscall")
 int sweep_blocks(void *ctx)
 {

@@ -23,7 +23,8 @@
 
 /* Loss and health counters, summed over CPUs by user space. */
 enum lt_counter {
-	LT_C_ALLOC_MAP_FULL,  /* live-block map full: allocation not tracked */
+	LT_C_ALLOC_MAP_FULL,  /* live-block map full (or the block's slot
+			       * mid-sweep): allocation not tracked */
 	LT_C_STACK_MAP_FULL,  /* stack map full: counted under unknown stack */
 	LT_C_STATS_MAP_FULL,  /* per-stack aggregate map full */
 	LT_C_STACK_COLLISION, /* two different stacks hashed to one id */
