@@ -30,16 +30,26 @@ EVAL_LOOP = "_PyEval_EvalFrameDefault"
 MAX_FRAMES = 127  # LT_MAX_STACK_DEPTH
 
 
+# gdb 13 sometimes aborts on a thread of a Go program exiting while it
+# stops them ("linux-nat.c: internal-error: wait returned unexpected
+# status 0x0", seen on CI 2026-12-02): the oracle's own crash, run again.
+GDB_TRIES = 3
+
+
 def gdb_oracle(binary, args, markers, argv=None):
     """{marker: [[size, [[name, module, offset], ...]], ...]} from gdb."""
     env = dict(os.environ, LT_GDB_MARKERS=",".join(markers))
-    r = subprocess.run(
-        ["gdb", "-q", "-batch", "-nx", "-x", GDB_SCRIPT, "--args"] +
-        (argv or [binary]) + ["--now", "--exit"] + [str(a) for a in args],
-        capture_output=True, text=True, timeout=120, env=env)
-    for line in r.stdout.splitlines():
-        if line.startswith("LTGDB "):
-            return json.loads(line[6:])
+    for _ in range(GDB_TRIES):
+        r = subprocess.run(
+            ["gdb", "-q", "-batch", "-nx", "-x", GDB_SCRIPT, "--args"] +
+            (argv or [binary]) + ["--now", "--exit"] +
+            [str(a) for a in args],
+            capture_output=True, text=True, timeout=120, env=env)
+        for line in r.stdout.splitlines():
+            if line.startswith("LTGDB "):
+                return json.loads(line[6:])
+        if "internal-error" not in r.stdout + r.stderr:
+            break
     raise AssertionError("gdb printed no frames (rc %d)\n%s\n%s" % (
         r.returncode, tail(r.stdout), tail(r.stderr)))
 
