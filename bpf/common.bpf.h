@@ -38,7 +38,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LT_C_NR);
+	__uint(max_entries, LT_C_ALL);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
@@ -48,13 +48,18 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-static __always_inline void count(enum lt_counter c)
+static __always_inline void count_add(enum lt_counter c, __s64 n)
 {
 	__u32 key = c;
 	__u64 *val = bpf_map_lookup_elem(&counters, &key);
 
 	if (val)
-		*val += 1;
+		*val += n;
+}
+
+static __always_inline void count(enum lt_counter c)
+{
+	count_add(c, 1);
 }
 
 /*

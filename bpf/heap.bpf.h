@@ -66,23 +66,6 @@ const volatile bool reuse_blocks = false;
 
 #define LT_SLOT_SWEPT (~0ULL) /* count_w of a slot the sweep is deleting */
 
-/* Free slots kept, summed over CPUs by user space to know when to sweep. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __s64);
-} free_slots SEC(".maps");
-
-static __always_inline void free_slots_add(__s64 n)
-{
-	__u32 zero = 0;
-	__s64 *v = bpf_map_lookup_elem(&free_slots, &zero);
-
-	if (v)
-		*v += n;
-}
-
 static __always_inline bool weight_live(__u64 w)
 {
 	return w && w != LT_SLOT_SWEPT;
@@ -139,7 +122,7 @@ static __always_inline void retire_block(__u32 tgid, __u64 addr,
 		info.count_w = claim_weight(found);
 		if (!info.count_w)
 			return; /* a racing free got it */
-		free_slots_add(1);
+		count_add(LT_C_FREE_SLOTS, 1);
 	} else if (bpf_map_delete_elem(&allocs, &key)) {
 		return; /* a racing free got it */
 	}
@@ -181,7 +164,7 @@ static __always_inline bool reuse_slot(__u32 tgid, __u64 addr,
 	/* Publishes the fields above: a reader trusts them once live. */
 	if (__sync_val_compare_and_swap(&slot->count_w, 0, info->count_w))
 		return false;
-	free_slots_add(-1);
+	count_add(LT_C_FREE_SLOTS, -1);
 	return true;
 }
 
@@ -277,7 +260,7 @@ static long sweep_one(struct bpf_map *map, struct lt_alloc_key *key,
 		return 0;
 	}
 	if (!info.count_w) {
-		/* user space zeroed free_slots; only the sweep runs this */
+		/* user space reset LT_C_FREE_SLOTS; only the sweep runs this */
 		if (sweep_claim(key, b, 0))
 			sweep_deleted++;
 		return 0;

@@ -39,6 +39,10 @@ enum lt_counter {
 	LT_C_STACK_NO_TABLE,  /* native stack partly walked without its table */
 	LT_C_THREAD_LOST, /* a thread's state could not be had: not traced */
 	LT_C_NR,
+	/* Not a loss: freed blocks' slots kept (+1 a free, -1 a reuse), the
+	 * hint for when to sweep them; reset by each sweep. */
+	LT_C_FREE_SLOTS = LT_C_NR,
+	LT_C_ALL,
 };
 
 /* Allocator functions, one entry program each; the return path is shared. */

@@ -18,7 +18,7 @@
 
 struct kmaps {
 	int counters, stats, allocs, stacks, targets, py_procs, events;
-	int sweep_prog, sweep_execs, free_slots; /* sweep_prog -1: none */
+	int sweep_prog, sweep_execs; /* sweep_prog -1: none */
 	volatile uint64_t *sweep_deleted;
 	uint32_t allocs_max;
 	struct kmaps_unwind unwind;
@@ -38,7 +38,6 @@ struct kmaps *kmaps_new(const struct leaktrace_bpf *skel)
 				? bpf_program__fd(skel->progs.sweep_blocks)
 				: -1;
 	k->sweep_execs = bpf_map__fd(skel->maps.sweep_execs);
-	k->free_slots = bpf_map__fd(skel->maps.free_slots);
 	k->sweep_deleted = (volatile uint64_t *)&skel->bss->sweep_deleted;
 	k->stacks = bpf_map__fd(skel->maps.stacks);
 	k->targets = bpf_map__fd(skel->maps.targets);
@@ -108,26 +107,34 @@ out:
 	return err == -ENOENT ? 0 : err;
 }
 
-void kmaps_read_counters(const struct kmaps *k, uint64_t out[LT_C_NR])
+/* Counters first..last-1 summed over CPUs into out (0 where unread). */
+static void read_counters(const struct kmaps *k, unsigned int first,
+			  unsigned int last, uint64_t *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, i;
+	int ncpu = libbpf_num_possible_cpus(), i;
 	uint64_t *vals;
+	unsigned int c;
 
-	memset(out, 0, LT_C_NR * sizeof(*out));
+	memset(out, 0, (last - first) * sizeof(*out));
 	if (ncpu <= 0)
 		return;
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!vals)
 		return;
-	for (c = 0; c < LT_C_NR; c++) {
+	for (c = first; c < last; c++) {
 		__u32 key = c;
 
 		if (bpf_map_lookup_elem(k->counters, &key, vals))
 			continue;
 		for (i = 0; i < ncpu; i++)
-			out[c] += vals[i];
+			out[c - first] += vals[i];
 	}
 	free(vals);
+}
+
+void kmaps_read_counters(const struct kmaps *k, uint64_t out[LT_C_NR])
+{
+	read_counters(k, 0, LT_C_NR, out);
 }
 
 struct heap_read {
@@ -402,28 +409,13 @@ static void unaccount(const struct kmaps *k, const struct lt_alloc_info *b,
 	bpf_map_update_elem(k->stats, &key, &st, BPF_EXIST);
 }
 
-/* The free slots counted on each CPU (ncpu of them), or -errno. */
-static int read_free_slots(const struct kmaps *k, __s64 *per_cpu)
+/* The free slots the kernel keeps: +1 a free, -1 a reuse, on each CPU. */
+static long free_slots(const struct kmaps *k)
 {
-	__u32 zero = 0;
+	uint64_t sum;
 
-	return bpf_map_lookup_elem(k->free_slots, &zero, per_cpu) ? -errno : 0;
-}
-
-long kmaps_free_slots(const struct kmaps *k)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__s64 *per_cpu;
-	long sum = 0;
-
-	if (k->sweep_prog < 0 || ncpu <= 0)
-		return 0;
-	per_cpu = calloc(ncpu, sizeof(*per_cpu));
-	if (per_cpu && !read_free_slots(k, per_cpu))
-		for (int c = 0; c < ncpu; c++)
-			sum += per_cpu[c];
-	free(per_cpu);
-	return sum;
+	read_counters(k, LT_C_FREE_SLOTS, LT_C_FREE_SLOTS + 1, &sum);
+	return (long)sum;
 }
 
 /*
@@ -431,14 +423,14 @@ long kmaps_free_slots(const struct kmaps *k)
  * hint for when to sweep: frees racing the sweep may leave it a little
  * off, slots of exited processes deleted with them count until then).
  */
-static void zero_free_slots(const struct kmaps *k)
+static void reset_free_slots(const struct kmaps *k)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	__s64 *zeros = ncpu > 0 ? calloc(ncpu, sizeof(*zeros)) : NULL;
-	__u32 zero = 0;
+	uint64_t *zeros = ncpu > 0 ? calloc(ncpu, sizeof(*zeros)) : NULL;
+	__u32 key = LT_C_FREE_SLOTS;
 
 	if (zeros)
-		bpf_map_update_elem(k->free_slots, &zero, zeros, BPF_ANY);
+		bpf_map_update_elem(k->counters, &key, zeros, BPF_ANY);
 	free(zeros);
 }
 
@@ -457,7 +449,7 @@ static long sweep(const struct kmaps *k, struct kmaps_exec *execs, size_t n)
 		e = (struct lt_sweep_exec){ .exec_ns = execs[i].exec_ns };
 		bpf_map_update_elem(k->sweep_execs, &key, &e, BPF_ANY);
 	}
-	zero_free_slots(k);
+	reset_free_slots(k);
 	err = bpf_prog_test_run_opts(k->sweep_prog, &run) ? -errno : 0;
 	for (i = 0; i < n; i++) {
 		__u32 key = execs[i].tgid;
@@ -476,8 +468,7 @@ long kmaps_sweep_free_slots(const struct kmaps *k)
 	uint64_t before = *k->sweep_deleted;
 	long err;
 
-	if (k->sweep_prog < 0 ||
-	    kmaps_free_slots(k) < (long)(k->allocs_max / 16))
+	if (k->sweep_prog < 0 || free_slots(k) < (long)(k->allocs_max / 16))
 		return 0;
 	err = sweep(k, NULL, 0);
 	return err < 0 ? err : (long)(*k->sweep_deleted - before);

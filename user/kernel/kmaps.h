@@ -85,12 +85,10 @@ long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
 		       size_t n, uint64_t epoch_ns);
 
 /*
- * Where the kernel keeps freed blocks' entries for reuse: how many it
- * keeps, and deleting them all once they take a sixteenth of the block
- * map (a walk of it). The sweep returns how many it deleted (0 if it was
- * not due), or -errno.
+ * Where the kernel keeps freed blocks' entries for reuse: delete them all
+ * once they take a sixteenth of the block map (a walk of it). Returns how
+ * many were deleted (0 if it was not due), or -errno.
  */
-long kmaps_free_slots(const struct kmaps *k);
 long kmaps_sweep_free_slots(const struct kmaps *k);
 
 /* The ring of mapping, fork, exit and new-stack events. */
