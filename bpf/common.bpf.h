@@ -27,6 +27,8 @@ const volatile bool use_sessions = false;
  */
 const volatile __u64 pidns_dev = 0;
 const volatile __u64 pidns_ino = 0;
+/* The kernel has bpf_get_current_task_btf (5.11+). */
+const volatile bool task_btf = false;
 
 /* Processes traced when not system-wide. */
 struct {
@@ -103,6 +105,17 @@ static __always_inline __u32 child_tgid(struct task_struct *parent,
 	return nr;
 }
 
+/* The current task's process image (see lt_image_cmp). */
+static __always_inline __u32 current_image(void)
+{
+	struct task_struct *task;
+
+	if (task_btf) /* a typed pointer: a plain load, no helper */
+		return bpf_get_current_task_btf()->self_exec_id;
+	task = (void *)bpf_get_current_task();
+	return BPF_CORE_READ(task, self_exec_id);
+}
+
 static __always_inline bool is_target(__u32 tgid)
 {
 	if (system_wide)
@@ -119,9 +132,10 @@ static __always_inline bool probe_hits_target(__u32 tgid)
 	return !system_wide || (tgid && tgid != self_tgid);
 }
 
-static __always_inline __u32 epoch_of(__u64 ts_ns)
+/* The age bucket of an allocation now: the clock is read for --min-age. */
+static __always_inline __u32 current_epoch(void)
 {
-	return epoch_ns ? ts_ns / epoch_ns : 0;
+	return epoch_ns ? bpf_ktime_get_ns() / epoch_ns : 0;
 }
 
 static __always_inline __u64 page_align(__u64 len)

@@ -26,12 +26,12 @@ struct {
 	__type(value, struct lt_stat);
 } stats SEC(".maps");
 
-static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u64 ts_ns,
+static __always_inline bool stat_add(__u32 tgid, __u64 stack_id, __u32 epoch,
 				     __s64 bytes, __s64 blocks)
 {
 	struct lt_stat_key key = {
 		.tgid = tgid,
-		.epoch = epoch_of(ts_ns),
+		.epoch = epoch,
 		.stack_id = stack_id,
 	};
 	struct lt_stat *st = bpf_map_lookup_elem(&stats, &key);
@@ -126,7 +126,7 @@ static __always_inline void retire_block(__u32 tgid, __u64 addr,
 	} else if (bpf_map_delete_elem(&allocs, &key)) {
 		return; /* a racing free got it */
 	}
-	stat_add(tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
+	stat_add(tgid, info.stack_id, info.epoch, -(__s64)info.size,
 		 -(__s64)info.count_w);
 }
 
@@ -160,7 +160,8 @@ static __always_inline bool reuse_slot(__u32 tgid, __u64 addr,
 	}
 	slot->size = info->size;
 	slot->stack_id = info->stack_id;
-	slot->ts_ns = info->ts_ns;
+	slot->epoch = info->epoch;
+	slot->image = info->image;
 	/* Publishes the fields above: a reader trusts them once live. */
 	if (__sync_val_compare_and_swap(&slot->count_w, 0, info->count_w))
 		return false;
@@ -199,10 +200,10 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 
 	if (size < min_size || size > max_size)
 		return;
-	/* Age buckets, and telling blocks from before an exec. */
-	info.ts_ns = bpf_ktime_get_ns();
+	info.epoch = current_epoch();
+	info.image = current_image(); /* tells blocks from before an exec */
 	block_weight(size, &info.size, &info.count_w);
-	if (!stat_add(tgid, stack_id, info.ts_ns, info.size, info.count_w))
+	if (!stat_add(tgid, stack_id, info.epoch, info.size, info.count_w))
 		return;
 	if (reuse_blocks && reuse_slot(tgid, addr, &info))
 		return;
@@ -220,14 +221,14 @@ static __always_inline void track_block(__u32 tgid, __u64 addr, __u64 size,
 	}
 	if (err) {
 		count(LT_C_ALLOC_MAP_FULL);
-		stat_add(tgid, stack_id, info.ts_ns, -(__s64)info.size,
+		stat_add(tgid, stack_id, info.epoch, -(__s64)info.size,
 			 -(__s64)info.count_w);
 	}
 }
 
 /*
  * What sweep_blocks also drops: blocks of a process from before its exec
- * (they went with the old image), by process: exec time in, count out.
+ * (they went with the old image), by process: the new image in, count out.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -266,10 +267,10 @@ static long sweep_one(struct bpf_map *map, struct lt_alloc_key *key,
 		return 0;
 	}
 	e = bpf_map_lookup_elem(&sweep_execs, &key->tgid);
-	if (!e || info.ts_ns >= e->exec_ns ||
+	if (!e || lt_image_cmp(info.image, e->image) >= 0 ||
 	    !sweep_claim(key, b, info.count_w))
 		return 0;
-	stat_add(key->tgid, info.stack_id, info.ts_ns, -(__s64)info.size,
+	stat_add(key->tgid, info.stack_id, info.epoch, -(__s64)info.size,
 		 -(__s64)info.count_w);
 	__sync_fetch_and_add(&e->dropped, 1);
 	return 0;

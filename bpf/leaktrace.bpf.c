@@ -75,7 +75,7 @@ int BPF_PROG(process_fork, struct task_struct *parent,
 
 /*
  * A traced process execs: its blocks from before are gone with the old
- * image (user space drops them, by time) and so are its Python frames.
+ * image (user space drops them, by image) and so are its Python frames.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid,
@@ -87,6 +87,7 @@ int BPF_PROG(process_exec, struct task_struct *task, pid_t old_pid,
 	if (!is_target(ev.tgid))
 		return 0;
 	bpf_map_delete_elem(&py_procs, &ev.tgid);
+	ev.addr = BPF_CORE_READ(task, self_exec_id); /* exec incremented it */
 	emit(&ev, true);
 	return 0;
 }

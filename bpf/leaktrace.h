@@ -70,13 +70,27 @@ struct lt_alloc_key {
 struct lt_alloc_info {
 	__u64 size; /* bytes counted for it: the size, or its sampling weight */
 	__u64 stack_id;
-	__u64 ts_ns;   /* CLOCK_MONOTONIC at allocation */
+	__u32 epoch;   /* its age bucket: see struct lt_stat_key */
+	__u32 image;   /* the process image it was allocated in: see below */
 	__u64 count_w; /* blocks counted for it (LT_COUNT_ONE units if sampled) */
 };
 
+/*
+ * A process image: the low 32 bits of the task's self_exec_id, which each
+ * exec increments and threads and forks inherit. A block of an image
+ * older than its process's is of a program that exec'd since (compared
+ * modulo 2^32). No clock is read per allocation for it: on some machines
+ * that costs more than the rest of the bookkeeping.
+ */
+static inline int lt_image_cmp(__u32 a, __u32 b)
+{
+	return (int)(a - b);
+}
+
 /* An exec whose older blocks the sweep drops, and how many it dropped. */
 struct lt_sweep_exec {
-	__u64 exec_ns; /* CLOCK_MONOTONIC of the exec */
+	__u32 image; /* the image the exec began */
+	__u32 pad;
 	__u64 dropped;
 };
 
@@ -92,7 +106,8 @@ struct lt_sweep_exec {
 
 /*
  * Outstanding heap bytes per (process, stack, age bucket). The epoch is
- * ts_ns / epoch_ns of the allocation (always 0 unless --min-age is used),
+ * CLOCK_MONOTONIC / epoch_ns at the allocation (always 0 unless --min-age
+ * is used: only then is the clock read),
  * so reports can leave out young allocations without walking live blocks.
  */
 struct lt_stat_key {
@@ -158,7 +173,7 @@ enum lt_event_kind {
 	LT_EV_EXIT,   /* the whole process exited */
 	LT_EV_FORK,   /* a traced process forked: tgid is the child */
 	LT_EV_NEW_STACK, /* first sight of a stack with Python frames */
-	LT_EV_EXEC,	 /* a traced process ran execve: a new image */
+	LT_EV_EXEC,	 /* a traced process ran execve: addr, its new image */
 };
 
 /* Mapping changes, in the order they happened (one ring buffer). */

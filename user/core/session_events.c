@@ -192,8 +192,7 @@ void session_events_drop_exec_blocks(struct session *s)
 	if (!s->n_execs)
 		return;
 	qsort(s->execs, s->n_execs, sizeof(*s->execs), cmp_exec);
-	kmaps_drop_before(s->tracer.maps, s->execs, s->n_execs,
-			  loader_epoch_ns(&s->tracer));
+	kmaps_drop_before(s->tracer.maps, s->execs, s->n_execs);
 	for (i = 0; i < s->n_execs; i++)
 		lt_debug("pid %d exec'd: %ld blocks of the old image dropped",
 			 s->execs[i].tgid, s->execs[i].dropped);
@@ -201,26 +200,25 @@ void session_events_drop_exec_blocks(struct session *s)
 }
 
 /* One entry a process: blocks before its latest exec are all the old's. */
-static void queue_exec(struct session *s, pid_t tgid, uint64_t ts_ns)
+static void queue_exec(struct session *s, pid_t tgid, uint32_t image)
 {
 	size_t i;
 
 	for (i = 0; i < s->n_execs; i++)
 		if (s->execs[i].tgid == tgid) {
-			if (ts_ns > s->execs[i].exec_ns)
-				s->execs[i].exec_ns = ts_ns;
+			if (lt_image_cmp(image, s->execs[i].image) > 0)
+				s->execs[i].image = image;
 			return;
 		}
 	if (VEC_RESERVE(&s->execs, &s->cap_execs, s->n_execs + 1)) {
 		/* No memory to queue: drop now, alone. */
-		struct kmaps_exec e = { .tgid = tgid, .exec_ns = ts_ns };
+		struct kmaps_exec e = { .tgid = tgid, .image = image };
 
-		kmaps_drop_before(s->tracer.maps, &e, 1,
-				  loader_epoch_ns(&s->tracer));
+		kmaps_drop_before(s->tracer.maps, &e, 1);
 		return;
 	}
 	s->execs[s->n_execs++] =
-		(struct kmaps_exec){ .tgid = tgid, .exec_ns = ts_ns };
+		(struct kmaps_exec){ .tgid = tgid, .image = image };
 	if (s->n_execs >= EXEC_BATCH)
 		session_events_drop_exec_blocks(s);
 }
@@ -230,11 +228,11 @@ static void queue_exec(struct session *s, pid_t tgid, uint64_t ts_ns)
  * its modules, name and interpreter are read again. The blocks are dropped
  * in batches: a system-wide session sees every exec on the machine.
  */
-static void note_exec(struct session *s, uint32_t tgid, uint64_t ts_ns)
+static void note_exec(struct session *s, uint32_t tgid, uint32_t image)
 {
 	struct traced_proc *p = procs_get(&s->procs, tgid, !s->system_wide);
 
-	queue_exec(s, tgid, ts_ns);
+	queue_exec(s, tgid, image);
 	mtrack_drop_process(s->mt, tgid);
 	session_events_baseline(s, tgid);
 	if (s->system_wide)
@@ -353,7 +351,7 @@ int session_events_handle(void *ctx, void *data, size_t len)
 		note_fork(s, ev->tgid, ev->old_addr);
 		break;
 	case LT_EV_EXEC:
-		note_exec(s, ev->tgid, ev->ts_ns);
+		note_exec(s, ev->tgid, (uint32_t)ev->addr);
 		break;
 	case LT_EV_NEW_STACK:
 		name_stack_now(s, ev->tgid, ev->stack_id);

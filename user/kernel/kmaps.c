@@ -385,7 +385,8 @@ static int collect_old(const void *keys, const void *vals, size_t n, void *ctx)
 	for (i = 0; i < n; i++) {
 		const struct kmaps_exec *e = exec_of(o, k[i].tgid);
 
-		if (e && v[i].ts_ns < e->exec_ns && keep_old(o, &k[i], &v[i]))
+		if (e && lt_image_cmp(v[i].image, e->image) < 0 &&
+		    keep_old(o, &k[i], &v[i]))
 			return -ENOMEM;
 	}
 	return 0;
@@ -393,11 +394,11 @@ static int collect_old(const void *keys, const void *vals, size_t n, void *ctx)
 
 /* Take a dropped block out of its aggregate (the old image's stacks). */
 static void unaccount(const struct kmaps *k, const struct lt_alloc_info *b,
-		      __u32 tgid, uint64_t epoch_ns)
+		      __u32 tgid)
 {
 	struct lt_stat_key key = {
 		.tgid = tgid,
-		.epoch = epoch_ns ? b->ts_ns / epoch_ns : 0,
+		.epoch = b->epoch,
 		.stack_id = b->stack_id,
 	};
 	struct lt_stat st;
@@ -446,7 +447,7 @@ static long sweep(const struct kmaps *k, struct kmaps_exec *execs, size_t n)
 	for (i = 0; i < n; i++) {
 		__u32 key = execs[i].tgid;
 
-		e = (struct lt_sweep_exec){ .exec_ns = execs[i].exec_ns };
+		e = (struct lt_sweep_exec){ .image = execs[i].image };
 		bpf_map_update_elem(k->sweep_execs, &key, &e, BPF_ANY);
 	}
 	reset_free_slots(k);
@@ -475,7 +476,7 @@ long kmaps_sweep_free_slots(const struct kmaps *k)
 }
 
 long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
-		       size_t n, uint64_t epoch_ns)
+		       size_t n)
 {
 	struct old_blocks o = { .execs = execs, .n_execs = n };
 	long dropped = 0;
@@ -493,7 +494,7 @@ long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
 		/* A free racing with us took it out already. */
 		if (bpf_map_delete_elem(k->allocs, &o.keys[i]))
 			continue;
-		unaccount(k, &o.infos[i], o.keys[i].tgid, epoch_ns);
+		unaccount(k, &o.infos[i], o.keys[i].tgid);
 		exec_of(&o, o.keys[i].tgid)->dropped++;
 		dropped++;
 	}

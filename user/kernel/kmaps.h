@@ -65,10 +65,10 @@ struct kmaps_unwind {
 };
 const struct kmaps_unwind *kmaps_unwind(const struct kmaps *k);
 
-/* A process that exec'd, and when (the ts_ns clock of its blocks). */
+/* A process that exec'd, and the image it began (see lt_image_cmp). */
 struct kmaps_exec {
 	pid_t tgid;
-	uint64_t exec_ns;
+	uint32_t image;
 	long dropped; /* out: its blocks from before the exec */
 };
 
@@ -76,13 +76,12 @@ struct kmaps_exec {
  * Processes exec'd: drop their blocks allocated before (they went with the
  * old image), taking them out of their aggregates, in one walk of the block
  * map for all of them (a walk costs the map's size, not its contents).
- * execs must be sorted by tgid, one entry each. epoch_ns: the age bucket
- * width (0: none). Where freed blocks are kept as slots the kernel's sweep
- * does it (and deletes the slots), racing no free. Returns the blocks
- * dropped.
+ * execs must be sorted by tgid, one entry each. Where freed blocks are
+ * kept as slots the kernel's sweep does it (and deletes the slots), racing
+ * no free. Returns the blocks dropped.
  */
 long kmaps_drop_before(const struct kmaps *k, struct kmaps_exec *execs,
-		       size_t n, uint64_t epoch_ns);
+		       size_t n);
 
 /*
  * Where the kernel keeps freed blocks' entries for reuse: delete them all

@@ -300,6 +300,11 @@ static void choose_thread_store(struct leaktrace_bpf *skel)
 					 BPF_FUNC_task_storage_get, NULL) != 1)
 		why = "the kernel lacks it for uprobes and tracepoints";
 	skel->rodata->use_task_storage = !why;
+	/* The allocating image is read through the task's typed pointer. */
+	skel->rodata->task_btf =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+					BPF_FUNC_get_current_task_btf,
+					NULL) == 1;
 	if (why) {
 		bpf_map__set_autocreate(skel->maps.thread_store, false);
 		lt_debug(
