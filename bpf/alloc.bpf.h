@@ -286,7 +286,7 @@ static __always_inline void finish_realloc(struct pt_regs *regs, __u32 tgid,
 	if (c->arg)
 		untrack_block(tgid, c->arg);
 	if (c->track == TRACK_SAMPLED)
-		track_block(tgid, ret, c->size, return_stack(regs, memo));
+		track_block(tgid, ret, c->size, return_stack(regs, tgid, memo));
 }
 
 /* An allocator call returns: record what it allocated. */
@@ -317,12 +317,13 @@ static __always_inline void leave_call(struct pt_regs *regs)
 		if (c.track != TRACK_SAMPLED || (int)ret != 0 ||
 		    bpf_probe_read_user(&addr, sizeof(addr), (void *)c.arg))
 			break;
-		track_block(tgid, addr, c.size, return_stack(regs, &ts->memo));
+		track_block(tgid, addr, c.size,
+			    return_stack(regs, tgid, &ts->memo));
 		break;
 	default:
 		if (ret && c.track == TRACK_SAMPLED)
 			track_block(tgid, ret, c.size,
-				    return_stack(regs, &ts->memo));
+				    return_stack(regs, tgid, &ts->memo));
 		break;
 	}
 }
@@ -398,6 +399,22 @@ int BPF_KPROBE(pvalloc_entry, __u64 size)
 }
 
 /*
+ * Might the thread be inside an allocator call? Every call we track has
+ * its return trapped, so not when the kernel holds no pending uretprobe
+ * return for the thread: then its state need not be looked up.
+ */
+static __always_inline bool maybe_in_call(void)
+{
+	struct uprobe_task *ut;
+
+	if (!task_btf ||
+	    !bpf_core_field_exists(struct uprobe_task, return_instances))
+		return true;
+	ut = bpf_get_current_task_btf()->utask;
+	return ut && ut->return_instances;
+}
+
+/*
  * The block is looked up first: a free of a block not recorded (most of
  * them when sampling) costs that one lookup.
  */
@@ -405,7 +422,7 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 {
 	__u64 id = current_ids();
 	struct lt_alloc_info *found;
-	struct thread_state *ts;
+	struct thread_state *ts = NULL;
 	__u32 tid = (__u32)id;
 
 	if (!ptr || !probe_hits_target(id >> 32))
@@ -413,7 +430,8 @@ static __always_inline void free_call(struct pt_regs *regs, __u64 ptr)
 	found = lookup_block(id >> 32, ptr);
 	if (!found && sample_bytes)
 		return;
-	ts = thread_find(tid);
+	if (maybe_in_call())
+		ts = thread_find(tid);
 	if (ts) {
 		drop_stale_calls(ts, PT_REGS_SP(regs), LT_F_FREE);
 		/* realloc(p, 0) frees inside realloc: its return handles it. */
@@ -434,9 +452,10 @@ int BPF_KPROBE(free_entry, __u64 ptr)
 }
 
 /*
- * Sessions: one program for every allocator function of a library, the
- * function in the link's cookie. At entry, returning 1 tells the kernel
- * not to trap this call's return.
+ * Sessions: one program for every allocator function of a library but
+ * free (free_entry has a link of its own), the function in the link's
+ * cookie. At entry, returning 1 tells the kernel not to trap this call's
+ * return.
  */
 static __always_inline bool session_enter(struct pt_regs *regs, __u64 func)
 {
@@ -459,9 +478,6 @@ static __always_inline bool session_enter(struct pt_regs *regs, __u64 func)
 	case LT_F_ALIGNED_ALLOC:
 	case LT_F_MEMALIGN:
 		return enter_call(regs, func, b, 0);
-	case LT_F_FREE:
-		free_call(regs, a);
-		return false;
 	}
 	return false;
 }

@@ -139,11 +139,11 @@ static __always_inline __u64 intern_stack(struct lt_stack *st)
  */
 static __always_inline __u64 dwarf_return_stack(struct lt_stack *st,
 						struct pt_regs *regs,
+						__u32 tgid,
 						struct lt_walk_memo *memo)
 {
 	__u64 pc = PT_REGS_IP(regs), sp = PT_REGS_SP(regs);
 	__u64 bp = PT_REGS_FP(regs), id;
-	__u32 tgid = current_tgid();
 	bool clean, python;
 
 	if (!unwind_memo)
@@ -176,7 +176,7 @@ static __always_inline struct lt_stack *scratch_stack(void)
  * (right even when the caller has no frame pointer), and %rbp is the
  * caller's again, so the rest follows the caller's frame pointers.
  */
-static __always_inline __u64 return_stack(struct pt_regs *regs,
+static __always_inline __u64 return_stack(struct pt_regs *regs, __u32 tgid,
 					  struct lt_walk_memo *memo)
 {
 	struct lt_stack *st = scratch_stack();
@@ -184,10 +184,10 @@ static __always_inline __u64 return_stack(struct pt_regs *regs,
 	if (!st)
 		return LT_STACK_UNKNOWN;
 	if (unwind_dwarf)
-		return dwarf_return_stack(st, regs, memo);
+		return dwarf_return_stack(st, regs, tgid, memo);
 	st->ips[0] = PT_REGS_IP(regs);
 	st->len = 1;
-	py_frames(st, current_tgid());
+	py_frames(st, tgid);
 	walk_frames(st, PT_REGS_FP(regs), st->py_len);
 	return intern_stack(st);
 }

@@ -29,6 +29,14 @@ class ApiTest(LTTestCase):
         self.assert_no_bad_losses(final)
 
 
+    def test_nested_free(self):
+        """realloc(p, 0) frees p through free(): the free is realloc's own,
+        counted once, not a free of an unknown block"""
+        t, lt, expect, final, proc = self.trace_target("api", "realloc_zero")
+        self.assert_expect(expect, proc, final, lt)
+        self.assertEqual(final["losses"]["free_unknown"], 0, final["losses"])
+
+
 def _make(name):
     def test(self):
         self.check_scenario(name)

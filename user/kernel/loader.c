@@ -197,8 +197,9 @@ static uint64_t epoch_for(uint64_t min_age_ns)
 
 /*
  * Uprobe sessions where the kernel has them (6.13+): one program for every
- * allocator function, returns trapped only when needed. Else one entry
- * program per function and a return program shared by all.
+ * allocator function but free, returns trapped only when needed, and
+ * free's entry program on a link of its own (it never wants the return).
+ * Else one entry program per function and a return program shared by all.
  */
 static void choose_probe_programs(struct tracer *t)
 {
@@ -210,13 +211,19 @@ static void choose_probe_programs(struct tracer *t)
 	bpf_program__set_autoload(skel->progs.alloc_session, t->sessions);
 	bpf_program__set_autoload(skel->progs.alloc_return, !t->sessions);
 	for (f = 0; f < LT_F_NR; f++)
-		bpf_program__set_autoload(entry_prog(skel, f), !t->sessions);
-	if (t->sessions)
+		bpf_program__set_autoload(entry_prog(skel, f),
+					  !t->sessions || f == LT_F_FREE);
+	if (t->sessions) {
 		bpf_program__set_expected_attach_type(skel->progs.alloc_session,
 						      LT_ATTACH_UPROBE_SESSION);
-	lt_debug("allocator probes: %s",
-		 t->sessions ? "uprobe sessions, one link per library"
-			     : "a uprobe and a uretprobe per function");
+		bpf_program__set_expected_attach_type(skel->progs.free_entry,
+						      LT_ATTACH_UPROBE_MULTI);
+	}
+	lt_debug(
+		"allocator probes: %s",
+		t->sessions
+			? "uprobe sessions, two links per library (free's apart)"
+			: "a uprobe and a uretprobe per function");
 }
 
 /* The per-syscall tracepoint programs and their events. */

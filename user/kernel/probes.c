@@ -224,19 +224,29 @@ static int attach_classic(struct tracer *t, const struct probed_lib *lib,
 }
 
 /*
- * Sessions: every function of the library in one link, cookie = function;
- * the kernel registers them in array order, so attach_order holds too.
+ * Sessions: free's entry program on a link of its own, first, then every
+ * other function of the library in one link, cookie = function; the
+ * kernel registers them in array order, so attach_order holds too.
  */
 static int attach_session(struct tracer *t, const struct probed_lib *lib,
 			  const uint64_t *offsets)
 {
 	uint64_t where[LT_F_NR], cookies[LT_F_NR];
 	size_t n = 0;
-	int i, f, fd;
+	int i, f, fd, err;
 
+	if (offsets[LT_F_FREE]) {
+		cookies[0] = LT_F_FREE;
+		fd = uprobe_session_attach_entries(
+			bpf_program__fd(loader_entry_prog(t, LT_F_FREE)),
+			lib->path, &offsets[LT_F_FREE], cookies, 1, lib->pid);
+		err = fd < 0 ? fd : links_keep(t, NULL, fd, lib->pid);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < LT_F_NR; i++) {
 		f = attach_order[i];
-		if (!offsets[f])
+		if (!offsets[f] || f == LT_F_FREE)
 			continue;
 		where[n] = offsets[f];
 		cookies[n++] = f;

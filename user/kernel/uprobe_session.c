@@ -60,16 +60,16 @@ bool uprobe_sessions_supported(void)
 	return ok;
 }
 
-int uprobe_session_attach(int prog_fd, const char *path,
-			  const uint64_t *offsets, const uint64_t *cookies,
-			  size_t n, pid_t pid)
+static int multi_link(uint32_t attach_type, int prog_fd, const char *path,
+		      const uint64_t *offsets, const uint64_t *cookies,
+		      size_t n, pid_t pid)
 {
 	struct uprobe_multi_create_attr attr;
 	long fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_fd = prog_fd;
-	attr.attach_type = LT_ATTACH_UPROBE_SESSION;
+	attr.attach_type = attach_type;
 	attr.path = (uint64_t)(uintptr_t)path;
 	attr.offsets = (uint64_t)(uintptr_t)offsets;
 	attr.cookies = (uint64_t)(uintptr_t)cookies;
@@ -77,4 +77,20 @@ int uprobe_session_attach(int prog_fd, const char *path,
 	attr.pid = pid > 0 ? pid : 0;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE_CMD, &attr, sizeof(attr));
 	return fd < 0 ? -errno : (int)fd;
+}
+
+int uprobe_session_attach(int prog_fd, const char *path,
+			  const uint64_t *offsets, const uint64_t *cookies,
+			  size_t n, pid_t pid)
+{
+	return multi_link(LT_ATTACH_UPROBE_SESSION, prog_fd, path, offsets,
+			  cookies, n, pid);
+}
+
+int uprobe_session_attach_entries(int prog_fd, const char *path,
+				  const uint64_t *offsets,
+				  const uint64_t *cookies, size_t n, pid_t pid)
+{
+	return multi_link(LT_ATTACH_UPROBE_MULTI, prog_fd, path, offsets,
+			  cookies, n, pid);
 }

@@ -12,8 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The bpf_attach_type value programs must be loaded with. */
+/* The bpf_attach_type values programs must be loaded with. */
 #define LT_ATTACH_UPROBE_SESSION 57
+#define LT_ATTACH_UPROBE_MULTI	 48 /* entries only (6.6+) */
 
 /* Does the running kernel have uprobe sessions? (asked of its BTF) */
 bool uprobe_sessions_supported(void);
@@ -26,5 +27,14 @@ bool uprobe_sessions_supported(void);
 int uprobe_session_attach(int prog_fd, const char *path,
 			  const uint64_t *offsets, const uint64_t *cookies,
 			  size_t n, pid_t pid);
+
+/*
+ * The same link for a program that only sees entries (loaded with
+ * LT_ATTACH_UPROBE_MULTI): for functions whose return is never wanted,
+ * whose program then need not ask which of the two it runs at.
+ */
+int uprobe_session_attach_entries(int prog_fd, const char *path,
+				  const uint64_t *offsets,
+				  const uint64_t *cookies, size_t n, pid_t pid);
 
 #endif
