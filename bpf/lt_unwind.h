@@ -132,9 +132,17 @@ struct lt_walk_memo {
 };
 
 /*
+ * Bytes of user stack the walk reads at once: a read costs about the same
+ * for 8 bytes as for 2 KiB, and callers' frames lie just above each other,
+ * so one read serves many frames.
+ */
+#define LT_STACK_WINDOW 2048
+
+/*
  * Where one walk is, between steps (per CPU). The mapping of the last
  * frame is kept: most callers sit in the same file, and then a frame
- * costs no process lookup and no mapping search.
+ * costs no process lookup and no mapping search. So is the window of
+ * user stack last read: win_len bytes from win_base.
  */
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
@@ -153,7 +161,13 @@ struct lt_unwind_state {
 	__u8 pad2[3];
 	__u8 memo_ok;	 /* the walk so far can be kept in a memo */
 	__u8 bp_initial; /* bp is still the register the walk began with */
+	__u8 pad3[6];
 	struct lt_walk_memo memo;
+	__u64 stack_top; /* the main thread's frames lie below (0: unknown) */
+	__u64 win_base;
+	__u32 win_len;
+	__u32 pad4;
+	__u8 win[LT_STACK_WINDOW + 16]; /* +16: a masked offset's words */
 };
 
 #endif /* LT_UNWIND_H */

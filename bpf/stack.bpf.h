@@ -32,18 +32,25 @@ struct {
  * A frame is {saved fp, return address}; saved frame pointers must grow
  * towards the stack bottom, which stops the walk at garbage. In code built
  * without frame pointers (CPython) %rbp is any register, so there each
- * return address must also follow a call instruction.
+ * return address must also follow a call instruction. Frames are read
+ * through the DWARF walk's stack window.
  */
 static __always_inline void walk_frames(struct lt_stack *st, __u64 fp,
 					bool strict)
 {
+	__u32 zero = 0;
+	struct lt_unwind_state *s = bpf_map_lookup_elem(&unwind_scratch, &zero);
 	__u64 frame[2];
 
+	if (!s)
+		return;
+	s->win_len = 0;
+	s->stack_top = main_stack_top();
 	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
 		__u32 n = st->len;
 
-		if (!fp ||
-		    bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
+		s->sp = fp; /* the window starts at the frame */
+		if (!fp || !stack_read(s, frame, sizeof(frame), fp))
 			break;
 		if (frame[1] < 4096 || (strict && !arch_follows_call(frame[1])))
 			break;

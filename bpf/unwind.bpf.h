@@ -118,6 +118,71 @@ static __always_inline void memo_use_bp(struct lt_unwind_state *s)
 		s->memo.bp_used = 1;
 }
 
+/* Where the main thread's frames end: its first stack pointer. */
+static __always_inline __u64 main_stack_top(void)
+{
+	struct task_struct *task;
+
+	if (task_btf)
+		return bpf_get_current_task_btf()->mm->start_stack;
+	task = (void *)bpf_get_current_task();
+	return BPF_CORE_READ(task, mm, start_stack);
+}
+
+/* Read len (at most LT_STACK_WINDOW) bytes of user stack into the window. */
+static __always_inline bool window_read(struct lt_unwind_state *s, __u64 base,
+					__u64 len)
+{
+	if (len > LT_STACK_WINDOW)
+		len = LT_STACK_WINDOW;
+	barrier_var(len);
+	if (len < 16 || bpf_probe_read_user(s->win, len, (void *)base))
+		return false;
+	s->win_base = base;
+	s->win_len = len;
+	return true;
+}
+
+/*
+ * Refill the window for a read at addr: from a little below it (a frame's
+ * saved registers sit under its return address), never below the frame's
+ * stack pointer, up to the end of the main thread's frames; where the
+ * stack ends sooner (a thread's, a signal stack), to the end of the page.
+ */
+static __always_inline bool window_fill(struct lt_unwind_state *s, __u64 addr)
+{
+	__u64 base = addr, len = LT_STACK_WINDOW;
+
+	if (addr >= s->sp)
+		base = addr - s->sp > 64 ? addr - 64 : s->sp;
+	if (s->stack_top > base && s->stack_top - base < len)
+		len = s->stack_top - base;
+	s->win_len = 0;
+	if (window_read(s, base, len))
+		return true;
+	return window_read(s, addr, 4096 - (addr & 4095));
+}
+
+/* Read 8 or 16 bytes of user stack at addr, through the window. */
+static __always_inline bool stack_read(struct lt_unwind_state *s, __u64 *dst,
+				       __u32 len, __u64 addr)
+{
+	__u64 off = addr - s->win_base;
+
+	if (addr < s->win_base || off + len > s->win_len) {
+		if (!window_fill(s, addr) || addr < s->win_base ||
+		    addr - s->win_base + len > s->win_len)
+			return !bpf_probe_read_user(dst, len & 24,
+						    (void *)addr);
+		off = addr - s->win_base;
+	}
+	off &= LT_STACK_WINDOW - 1;
+	dst[0] = *(__u64 *)&s->win[off];
+	if (len > 8)
+		dst[1] = *(__u64 *)&s->win[off + 8];
+	return true;
+}
+
 /* The mapping of pc in p, or NULL. */
 static __always_inline const struct lt_unwind_map *
 unwind_find_map(const struct lt_unwind_proc *p, __u64 pc)
@@ -199,7 +264,7 @@ static __always_inline int unwind_fp_step(struct lt_unwind_state *s)
 	memo_use_bp(s);
 	if (!s->bp_valid || s->bp < s->sp || s->bp - s->sp > MAX_FRAME_SIZE)
 		return 1;
-	if (bpf_probe_read_user(frame, sizeof(frame), (void *)s->bp)) {
+	if (!stack_read(s, frame, sizeof(frame), s->bp)) {
 		s->memo_ok = 0;
 		return 1;
 	}
@@ -285,7 +350,7 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 	if (cfa <= s->sp || cfa - s->sp > MAX_FRAME_SIZE)
 		return 1;
 	if (r->rbp_type == LT_RBP_AT_CFA && r->rbp_off == -16) {
-		if (bpf_probe_read_user(w, sizeof(w), (void *)(cfa - 16))) {
+		if (!stack_read(s, w, sizeof(w), cfa - 16)) {
 			s->memo_ok = 0;
 			return 1;
 		}
@@ -296,14 +361,14 @@ static __always_inline int unwind_row_step(struct lt_unwind_state *s,
 		s->bp_initial = 0;
 		s->pc = w[1];
 	} else {
-		if (bpf_probe_read_user(&s->pc, 8, (void *)(cfa - 8))) {
+		if (!stack_read(s, &s->pc, 8, cfa - 8)) {
 			s->memo_ok = 0;
 			return 1;
 		}
 		memo_note(s, cfa - 8, s->pc);
 		if (r->rbp_type == LT_RBP_AT_CFA) {
-			s->bp_valid = !bpf_probe_read_user(
-				&s->bp, 8, (void *)(cfa + r->rbp_off));
+			s->bp_valid =
+				stack_read(s, &s->bp, 8, cfa + r->rbp_off);
 			if (s->bp_valid)
 				memo_note(s, cfa + r->rbp_off, s->bp);
 			else
@@ -602,6 +667,8 @@ static __always_inline void unwind_walk(__u64 pc, __u64 sp, __u64 bp)
 	s->memo.n = 0;
 	s->memo.span = 0;
 	s->memo.bp_used = 0;
+	s->win_len = 0;
+	s->stack_top = main_stack_top();
 	s->tgid = current_tgid(); /* user space keys tables by its own PIDs */
 	if (unwind_bpf_loop) {
 		bpf_loop(LT_MAX_STACK_DEPTH + 1, unwind_loop_cb, NULL, 0);
