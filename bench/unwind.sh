@@ -16,7 +16,9 @@
 #  4. kwalk: the same slopes in the programs' own run time
 #     (kernel.bpf_stats_enabled; no trap or scheduling noise): the walk at
 #     the return of an allocator call (default probes: one program runs at
-#     entry and return, so a walk costs twice the average's slope), in
+#     malloc's entry and return, free has its own, so a walk costs twice
+#     the average's slope; builds before 2026-12-03 ran it for free too,
+#     three runs a pair, and twice the slope undercounts them), in
 #     deep_loop and in deep_loop linked statically (its frames then sit
 #     in an 8 000-row table, as libc's in a 28 000-row one), and the
 #     yardstick's return program.
