@@ -288,6 +288,18 @@ static void choose_syscall_programs(struct tracer *t)
 }
 
 /*
+ * The current task's typed pointer (5.11+): its ids, its image and its
+ * pending uretprobe returns are then plain loads, not helper calls.
+ */
+static void choose_task_reads(struct leaktrace_bpf *skel)
+{
+	skel->rodata->task_btf =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+					BPF_FUNC_get_current_task_btf,
+					NULL) == 1;
+}
+
+/*
  * Threads' states in task storage where every program type of ours may
  * use it: no hash lookup per call, freed with the thread, no eviction.
  * Else the LRU hash; the map not used is made as small as it can be.
@@ -307,11 +319,6 @@ static void choose_thread_store(struct leaktrace_bpf *skel)
 					 BPF_FUNC_task_storage_get, NULL) != 1)
 		why = "the kernel lacks it for uprobes and tracepoints";
 	skel->rodata->use_task_storage = !why;
-	/* The allocating image is read through the task's typed pointer. */
-	skel->rodata->task_btf =
-		libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
-					BPF_FUNC_get_current_task_btf,
-					NULL) == 1;
 	if (why) {
 		bpf_map__set_autocreate(skel->maps.thread_store, false);
 		lt_debug(
@@ -378,6 +385,7 @@ int loader_open(struct tracer *t, const struct options *opts)
 	choose_probe_programs(t);
 	choose_syscall_programs(t);
 	choose_thread_store(t->skel);
+	choose_task_reads(t->skel);
 	choose_block_reuse(t->skel);
 	unwind_configure(t->skel, opts);
 

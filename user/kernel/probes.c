@@ -231,15 +231,15 @@ static int attach_classic(struct tracer *t, const struct probed_lib *lib,
 static int attach_session(struct tracer *t, const struct probed_lib *lib,
 			  const uint64_t *offsets)
 {
-	uint64_t where[LT_F_NR], cookies[LT_F_NR];
+	uint64_t where[LT_F_NR], cookies[LT_F_NR], free_cookie = LT_F_FREE;
 	size_t n = 0;
 	int i, f, fd, err;
 
 	if (offsets[LT_F_FREE]) {
-		cookies[0] = LT_F_FREE;
 		fd = uprobe_session_attach_entries(
 			bpf_program__fd(loader_entry_prog(t, LT_F_FREE)),
-			lib->path, &offsets[LT_F_FREE], cookies, 1, lib->pid);
+			lib->path, &offsets[LT_F_FREE], &free_cookie, 1,
+			lib->pid);
 		err = fd < 0 ? fd : links_keep(t, NULL, fd, lib->pid);
 		if (err)
 			return err;
